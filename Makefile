@@ -1,0 +1,40 @@
+# facegan: `make install` then `make train_mnist`; `make test` runs the test suite.
+PYTHON ?= python3
+VENV ?= venv
+BIN := $(VENV)/bin
+ARGS ?=
+
+.PHONY: help install compile test build clean_target clean_venv train_mnist
+
+help:
+	@echo "make install        create ./$(VENV) and install facegan with its dev extras"
+	@echo "make train_mnist    train WGAN-GP on MNIST (ARGS='--set train.epochs=1 ...')"
+	@echo "make test           run the test suite (CPU, a few minutes)"
+	@echo "make compile        byte-compile and lint"
+	@echo "make build          build the sdist and wheel into dist/"
+	@echo "make clean_target   remove build outputs and caches"
+	@echo "make clean_venv     remove ./$(VENV)"
+
+install:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --disable-pip-version-check -e ".[dev]"
+
+compile:
+	$(BIN)/python -m compileall -q src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks
+
+test:
+	$(BIN)/python -m pytest
+
+build:
+	$(BIN)/python -m build
+
+clean_target:
+	rm -rf build dist src/*.egg-info .pytest_cache .ruff_cache
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +
+
+clean_venv:
+	rm -rf $(VENV)
+
+train_mnist:
+	$(BIN)/facegan train configs/mnist_wgan_gp.yaml $(ARGS)

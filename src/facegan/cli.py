@@ -1,0 +1,119 @@
+"""The ``facegan`` command line: parse, load config, call the library. Nothing else."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from facegan import __version__
+from facegan.errors import FaceganError
+
+app = typer.Typer(
+    name="facegan",
+    help="Train, evaluate and serve generative models of faces.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+Overrides = Annotated[
+    Optional[list[str]],
+    typer.Option("--set", "-s", metavar="KEY=VALUE",
+                 help="Override a config value, e.g. --set train.epochs=3 (repeatable)."),
+]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"facegan {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log debug details.")] = False,
+) -> None:
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
+                        format="facegan: %(message)s", stream=sys.stderr, force=True)
+    for noisy in ("matplotlib", "PIL", "urllib3"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+@app.command()
+def train(
+    config: Annotated[Path, typer.Argument(help="YAML recipe, e.g. configs/mnist_wgan_gp.yaml")],
+    overrides: Overrides = None,
+    resume: Annotated[bool, typer.Option(help="Continue the run from its last checkpoint.")]
+    = False,
+    dry_run: Annotated[bool, typer.Option(help="Print the resolved config and run directory, "
+                                               "then exit.")] = False,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+) -> None:
+    """Train a model; files go to models/<Dataset>/<Model>/. Ctrl+C saves a checkpoint."""
+    from tqdm.contrib.logging import logging_redirect_tqdm
+
+    from facegan.config import load_config
+    from facegan.runs import RunDir
+    from facegan.training import Trainer
+
+    cfg = load_config(config, overrides or [])
+    run = RunDir.for_config(cfg)
+    if dry_run:
+        typer.echo(cfg.to_yaml().rstrip())
+        typer.echo(f"# run directory: {run.path}")
+        return
+    with logging_redirect_tqdm():
+        result = Trainer(cfg, resume=resume, progress=progress).fit()
+    if result.interrupted_by:
+        raise typer.Exit(130)
+    c = result.counters
+    typer.echo(f"trained {c.epoch} epochs ({c.step} steps, {c.images_seen} images) in "
+               f"{c.elapsed:.0f} s; run directory: {result.run_dir}")
+
+
+@app.command()
+def generate(
+    path: Annotated[Path, typer.Argument(help="Run directory, checkpoint or generator folder.")],
+    n: Annotated[int, typer.Option("-n", help="Number of images.")] = 64,
+    grid: Annotated[Optional[Path], typer.Option(help="Write all images as one PNG grid.")]
+    = None,
+    out_dir: Annotated[Optional[Path], typer.Option(help="Write each image as a PNG here.")]
+    = None,
+    seed: Annotated[int, typer.Option(help="Noise seed; the same seed gives the same images.")]
+    = 0,
+    device: Annotated[str, typer.Option(help="cpu or cuda.")] = "cpu",
+) -> None:
+    """Generate images from a trained generator."""
+    import torch
+
+    from facegan.sampling import generate_images, load_for_generation
+    from facegan.viz.grids import save_grid, save_individual
+
+    if grid is None and out_dir is None:
+        grid = Path("samples.png")
+    if device == "cuda" and not torch.cuda.is_available():
+        raise FaceganError("--device cuda but no CUDA device is available; use --device cpu")
+    generator, meta = load_for_generation(path)
+    images = generate_images(generator, n, seed, torch.device(device))
+    if grid is not None:
+        save_grid(images, grid)
+        typer.echo(f"wrote a grid of {n} images to {grid}")
+    if out_dir is not None:
+        save_individual(images, out_dir)
+        typer.echo(f"wrote {n} images to {out_dir}/")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: user mistakes (FaceganError) print one line and exit 2, no traceback."""
+    try:
+        app(args=argv, prog_name="facegan")
+    except FaceganError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(2)

@@ -1,0 +1,194 @@
+"""Run configuration: YAML recipe -> ``--set`` overrides -> validated, frozen config.
+
+Config flows one way: the CLI reads a YAML file, applies ``--set a.b=value`` overrides, and this
+module validates the result into frozen dataclasses. Sections that name a component
+(``data``, ``model``, ``objective``) are validated against the config class that the component
+registered, so every key is checked and an unknown key or component name is a one-line
+`FaceganError` that lists the valid choices.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import ConfigDict, TypeAdapter, ValidationError
+
+from facegan.errors import FaceganError
+from facegan.registry import DATASETS, MODELS, OBJECTIVES, Registry
+
+STRICT = ConfigDict(extra="forbid")
+
+
+def config_dataclass(cls: type) -> type:
+    """Make ``cls`` a frozen dataclass that pydantic validates strictly (unknown keys rejected)."""
+    cls.__pydantic_config__ = STRICT  # type: ignore[attr-defined]
+    return dataclass(frozen=True)(cls)
+
+
+@config_dataclass
+class RunConfig:
+    name: str = "run"  # directory under <root>/<dataset display name>/
+    root: str = "models"
+    seed: int = 0
+    keep_checkpoints: int = 3
+
+
+@config_dataclass
+class TrainConfig:
+    epochs: int = 10
+    batch_size: int = 64
+    num_critic_steps: int = 1  # discriminator steps per generator step
+    g_lr: float = 1e-4
+    d_lr: float = 1e-4
+    g_betas: tuple[float, float] = (0.0, 0.9)
+    d_betas: tuple[float, float] = (0.0, 0.9)
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    num_workers: int = 0
+
+
+@config_dataclass
+class LogConfig:
+    every: int = 20  # batches between two lines of metrics.jsonl
+    tensorboard: bool = True
+    progress: bool = True
+    num_samples: int = 64  # images in the fixed-noise grid drawn every epoch
+    histograms: bool = True
+
+
+@dataclass(frozen=True)
+class Config:
+    """A complete, validated run configuration."""
+
+    data: Any
+    model: Any
+    objective: Any
+    run: RunConfig = field(default_factory=RunConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    log: LogConfig = field(default_factory=LogConfig)
+
+    def to_dict(self) -> dict[str, Any]:
+        return _plain(dataclasses.asdict(self))
+
+    def to_yaml(self) -> str:
+        return yaml.safe_dump(self.to_dict(), sort_keys=False)
+
+
+PLAIN_SECTIONS: dict[str, type] = {"run": RunConfig, "train": TrainConfig, "log": LogConfig}
+NAMED_SECTIONS: dict[str, Registry] = {"data": DATASETS, "model": MODELS, "objective": OBJECTIVES}
+SECTIONS = ("run", "data", "model", "objective", "train", "log")
+
+
+def load_config(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> Config:
+    """Read a YAML recipe, apply ``key.sub=value`` overrides and validate."""
+    return config_from_dict(apply_overrides(read_yaml(path), overrides))
+
+
+def read_yaml(path: str | Path) -> dict[str, Any]:
+    path = Path(path)
+    if not path.is_file():
+        raise FaceganError(f"config file {path} not found; pass a YAML file such as "
+                           "configs/mnist_wgan_gp.yaml")
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise FaceganError(f"config file {path} is not valid YAML{where}: "
+                           f"{getattr(exc, 'problem', exc)}") from None
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise FaceganError(f"config file {path} must be a mapping of sections "
+                           f"({', '.join(SECTIONS)})")
+    return raw
+
+
+def apply_overrides(raw: dict[str, Any], overrides: list[str] | tuple[str, ...]) -> dict[str, Any]:
+    """Return a copy of ``raw`` with each ``a.b.c=value`` applied; values are parsed as YAML."""
+    result = copy.deepcopy(raw)
+    for item in overrides:
+        key, sep, text = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise FaceganError(f"--set {item!r} is not of the form key.sub=value "
+                               "(e.g. --set train.epochs=3)")
+        parts = key.split(".")
+        if parts[0] not in SECTIONS:
+            raise FaceganError(f"unknown config section {parts[0]!r} in --set {item}; "
+                               f"valid sections: {', '.join(SECTIONS)}")
+        try:
+            value = yaml.safe_load(text) if text.strip() else None
+        except yaml.YAMLError:
+            value = text
+        node = result
+        for depth, part in enumerate(parts[:-1]):
+            child = node.setdefault(part, {})
+            if not isinstance(child, dict):
+                raise FaceganError(f"--set {item}: {'.'.join(parts[:depth + 1])} is a value, "
+                                   "not a section")
+            node = child
+        node[parts[-1]] = value
+    return result
+
+
+def config_from_dict(raw: dict[str, Any]) -> Config:
+    unknown = sorted(set(raw) - set(SECTIONS))
+    if unknown:
+        raise FaceganError(f"unknown config section {unknown[0]!r}; valid sections: "
+                           f"{', '.join(SECTIONS)}")
+    values: dict[str, Any] = {}
+    for section in SECTIONS:
+        body = raw.get(section) or {}
+        if not isinstance(body, dict):
+            raise FaceganError(f"config section {section!r} must be a mapping of keys to values")
+        if section in NAMED_SECTIONS:
+            registry = NAMED_SECTIONS[section]
+            if "name" not in body:
+                raise FaceganError(f"config section {section!r} needs a name; valid choices: "
+                                   f"{', '.join(registry.names())}")
+            entry = _get_entry(registry, section, body["name"])
+            values[section] = validate_section(entry.config_class, body, section)
+        else:
+            values[section] = validate_section(PLAIN_SECTIONS[section], body, section)
+    return Config(**values)
+
+
+def _get_entry(registry: Registry, section: str, name: Any):
+    try:
+        return registry.get(str(name))
+    except FaceganError:
+        raise FaceganError(f"config key '{section}.name': unknown {registry.kind} {name!r}; "
+                           f"valid choices: {', '.join(registry.names())}") from None
+
+
+def validate_section(cls: type, body: dict[str, Any], section: str) -> Any:
+    """Validate one section against its dataclass; errors name the key and the valid choices."""
+    try:
+        return TypeAdapter(cls).validate_python(body)
+    except ValidationError as exc:
+        raise FaceganError(_describe(exc.errors()[0], cls, section)) from None
+
+
+def _describe(error: dict[str, Any], cls: type, section: str) -> str:
+    loc = ".".join(str(part) for part in error["loc"])
+    key = f"{section}.{loc}" if loc else section
+    if error["type"] == "unexpected_keyword_argument" or error["type"] == "extra_forbidden":
+        valid = ", ".join(f.name for f in dataclasses.fields(cls))
+        return f"unknown config key '{key}'; valid keys in '{section}': {valid}"
+    if error["type"] == "missing":
+        return f"config key '{key}' is required"
+    return f"config key '{key}': {error['msg']} (got {error.get('input')!r})"
+
+
+def _plain(value: Any) -> Any:
+    """Turn tuples into lists so the YAML dump is plain and reloadable with safe_load."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value

@@ -1,0 +1,90 @@
+"""DCGAN-style convolutional generator and discriminator (Radford et al. 2016), 8 to 256 px.
+
+The generator maps ``z (N, latent_dim)`` to a 4x4 map with a transposed convolution, then
+doubles the resolution per block; the discriminator mirrors it and ends in one logit per image.
+Used as the critic of WGAN-GP with ``d_norm: none`` or ``layer`` (batch norm would couple the
+samples that the gradient penalty treats independently).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from facegan.config import config_dataclass
+from facegan.data.base import DataInfo
+from facegan.models.base import GANModels
+from facegan.models.layers import Norm, dcgan_init, norm_layer
+from facegan.registry import register_model
+
+
+@config_dataclass
+class DCGANConfig:
+    name: str = "dcgan"
+    latent_dim: int = 100
+    g_width: int = 64  # channels of the last generator block; earlier blocks double it
+    d_width: int = 64  # channels of the first discriminator block; later blocks double it
+    max_width_multiplier: int = 8
+    g_norm: Norm = "batch"
+    d_norm: Norm = "none"
+
+
+def _block_widths(base: int, num_blocks: int, cap: int) -> list[int]:
+    """Widths from the highest resolution block to the lowest: base, 2*base, ... capped."""
+    return [min(base * 2**i, cap) for i in range(num_blocks)]
+
+
+class DCGANGenerator(nn.Module):
+    def __init__(self, cfg: DCGANConfig, info: DataInfo) -> None:
+        super().__init__()
+        self.latent_dim = cfg.latent_dim
+        num_up = int(math.log2(info.image_size)) - 2  # 4x4 -> image_size
+        widths = _block_widths(cfg.g_width, num_up, cfg.g_width * cfg.max_width_multiplier)
+        widths.reverse()  # lowest resolution first
+        layers: list[nn.Module] = [
+            nn.ConvTranspose2d(cfg.latent_dim, widths[0], 4, 1, 0, bias=False),
+            norm_layer(cfg.g_norm, widths[0]),
+            nn.ReLU(inplace=True),
+        ]
+        for c_in, c_out in zip(widths[:-1], widths[1:], strict=True):
+            layers += [
+                nn.ConvTranspose2d(c_in, c_out, 4, 2, 1, bias=False),
+                norm_layer(cfg.g_norm, c_out),
+                nn.ReLU(inplace=True),
+            ]
+        layers += [nn.ConvTranspose2d(widths[-1], info.channels, 4, 2, 1), nn.Tanh()]
+        self.net = nn.Sequential(*layers)
+        self.apply(dcgan_init)
+
+    def forward(self, z: torch.Tensor, c: torch.Tensor | None = None) -> torch.Tensor:
+        return self.net(z[:, :, None, None])  # (N, latent) -> (N, C, H, W) in [-1, 1]
+
+
+class DCGANDiscriminator(nn.Module):
+    def __init__(self, cfg: DCGANConfig, info: DataInfo) -> None:
+        super().__init__()
+        num_down = int(math.log2(info.image_size)) - 2  # image_size -> 4x4
+        widths = _block_widths(cfg.d_width, num_down, cfg.d_width * cfg.max_width_multiplier)
+        layers: list[nn.Module] = [
+            nn.Conv2d(info.channels, widths[0], 4, 2, 1),
+            nn.LeakyReLU(0.2, inplace=True),
+        ]
+        for c_in, c_out in zip(widths[:-1], widths[1:], strict=True):
+            layers += [
+                nn.Conv2d(c_in, c_out, 4, 2, 1, bias=cfg.d_norm == "none"),
+                norm_layer(cfg.d_norm, c_out),
+                nn.LeakyReLU(0.2, inplace=True),
+            ]
+        layers.append(nn.Conv2d(widths[-1], 1, 4, 1, 0))  # 4x4 -> 1x1
+        self.net = nn.Sequential(*layers)
+        self.apply(dcgan_init)
+
+    def forward(self, x: torch.Tensor, c: torch.Tensor | None = None) -> torch.Tensor:
+        return self.net(x).flatten()  # (N, C, H, W) -> (N,) logits
+
+
+@register_model("dcgan", config=DCGANConfig)
+def build_dcgan(cfg: DCGANConfig, info: DataInfo) -> GANModels:
+    return GANModels(DCGANGenerator(cfg, info), DCGANDiscriminator(cfg, info))

@@ -1,0 +1,103 @@
+"""Run directories: where a run's files live, refusing to overwrite, atomic writes.
+
+Layout of ``<root>/<Dataset>/<Model>/``::
+
+    config.yaml             the resolved config the run was started with
+    metrics.jsonl           one line per logged step
+    tensorboard/            TensorBoard event files
+    visualizations/         losses.png, samples/epoch_NNN.png, histograms/epoch_NNN.png
+    saved_models/           checkpoint_<step>/ directories and the final generator
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from facegan.config import Config
+from facegan.errors import FaceganError
+
+
+@dataclass(frozen=True)
+class RunDir:
+    path: Path
+
+    @classmethod
+    def for_config(cls, config: Config) -> RunDir:
+        return cls(Path(config.run.root) / config.data.display_name / config.run.name)
+
+    @property
+    def config_file(self) -> Path:
+        return self.path / "config.yaml"
+
+    @property
+    def metrics_file(self) -> Path:
+        return self.path / "metrics.jsonl"
+
+    @property
+    def visualizations(self) -> Path:
+        return self.path / "visualizations"
+
+    @property
+    def samples(self) -> Path:
+        return self.visualizations / "samples"
+
+    @property
+    def histograms(self) -> Path:
+        return self.visualizations / "histograms"
+
+    @property
+    def saved_models(self) -> Path:
+        return self.path / "saved_models"
+
+    @property
+    def tensorboard(self) -> Path:
+        return self.path / "tensorboard"
+
+    def exists(self) -> bool:
+        return self.path.is_dir() and any(self.path.iterdir())
+
+    def check_new(self) -> None:
+        """Refuse to start a new run where one exists: a run is never overwritten."""
+        if self.exists():
+            raise FaceganError(
+                f"run directory {self.path} already exists; continue it with --resume, or "
+                f"start a new run under another name with --set run.name=<new name>"
+            )
+
+    def create(self) -> None:
+        self.check_new()
+        for folder in (self.samples, self.histograms, self.saved_models):
+            folder.mkdir(parents=True, exist_ok=True)
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+@contextlib.contextmanager
+def atomic_directory(final: Path) -> Iterator[Path]:
+    """Yield a temporary directory; on success it replaces ``final`` in one rename.
+
+    A crash while writing leaves only a hidden temporary directory, never a half-written
+    ``final``. An existing ``final`` is moved aside first and deleted after the swap.
+    """
+    tmp = final.with_name(f".{final.name}.tmp-{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    try:
+        yield tmp
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    old = final.with_name(f".{final.name}.old-{os.getpid()}")
+    if final.exists():
+        os.replace(final, old)
+    os.replace(tmp, final)
+    shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,283 @@
+"""The one training loop. It knows phases, optimizers, checkpoints and stats, never a model.
+
+An iteration takes one batch and runs each phase of the objective whose turn it is (e.g. the
+critic on every batch, the generator on every fifth). The data order of every epoch is a
+function of (seed, epoch), and every random draw in a step comes from a generator whose state is
+checkpointed, so a run resumed from any checkpoint continues bit for bit.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch.utils.data import DataLoader
+from tqdm import tqdm
+
+from facegan.config import Config, config_from_dict, read_yaml
+from facegan.data.base import build_dataset
+from facegan.errors import FaceganError
+from facegan.models.base import build_models
+from facegan.models.io import save_generator
+from facegan.objectives import Batch, build_objective
+from facegan.runs import RunDir, atomic_directory, atomic_write_text
+from facegan.training.checkpoint import (
+    Counters,
+    list_checkpoints,
+    load_checkpoint,
+    save_checkpoint,
+)
+from facegan.training.distributed import DistributedInfo
+from facegan.training.interrupt import StopRequest
+from facegan.training.stats import JsonlSink, StatsReporter, TensorBoardSink, truncate_metrics
+from facegan.viz.grids import save_grid
+from facegan.viz.histograms import plot_weight_histograms
+from facegan.viz.plots import plot_losses
+
+log = logging.getLogger(__name__)
+
+PROGRESS_NAMES = {
+    "discriminator/loss": "D",
+    "generator/loss": "G",
+    "discriminator/wasserstein_distance": "W",
+    "discriminator/gradient_penalty": "GP",
+}
+
+
+@dataclass
+class TrainResult:
+    run_dir: Path
+    counters: Counters
+    checkpoint: Path | None
+    interrupted_by: str | None = None  # signal name when stopped by Ctrl+C or SIGTERM
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "cuda" and not torch.cuda.is_available():
+        raise FaceganError("train.device=cuda but no CUDA device is available; use "
+                           "train.device=auto or cpu")
+    if name == "auto":
+        name = "cuda" if torch.cuda.is_available() else "cpu"
+    return torch.device(name)
+
+
+def epoch_batches(num_items: int, batch_size: int, seed: int, epoch: int) -> list[list[int]]:
+    """The batches of one epoch: a permutation fixed by (seed, epoch); the last partial batch is
+    dropped so every step sees ``batch_size`` images."""
+    order = torch.randperm(num_items, generator=torch.Generator().manual_seed(
+        seed * 100_003 + epoch)).tolist()
+    return [order[i:i + batch_size] for i in range(0, num_items - batch_size + 1, batch_size)]
+
+
+class Trainer:
+    def __init__(self, config: Config, *, resume: bool = False, progress: bool | None = None):
+        self.config = config
+        self.dist = DistributedInfo.from_env()
+        self.run = RunDir.for_config(config)
+        self.device = resolve_device(config.train.device)
+        self.progress = config.log.progress if progress is None else progress
+        self.seed = config.run.seed + self.dist.rank
+        if resume:
+            self._check_resumable()
+        elif self.dist.is_main:
+            self.run.check_new()  # before loading data: fail fast
+
+        torch.manual_seed(self.seed)  # weight initialisation
+        self.dataset = build_dataset(config.data)
+        self.info = self.dataset.info
+        if len(self.dataset) < config.train.batch_size:
+            raise FaceganError(f"the dataset has {len(self.dataset)} images, fewer than one "
+                               f"batch of {config.train.batch_size}; lower train.batch_size")
+        self.models = build_models(config.model, self.info)
+        for module in self.models:
+            module.to(self.device).train()
+        self.objective = build_objective(config.objective, config.train)
+        train = config.train
+        self.optimizers = {
+            "generator": torch.optim.Adam(self.models.generator.parameters(), lr=train.g_lr,
+                                          betas=train.g_betas),
+            "discriminator": torch.optim.Adam(self.models.discriminator.parameters(),
+                                              lr=train.d_lr, betas=train.d_betas),
+        }
+        self.rng = torch.Generator(device=self.device)
+        self.rng.manual_seed(self.seed)
+        self.fixed_noise = torch.randn(
+            config.log.num_samples, self.models.generator.latent_dim,
+            generator=torch.Generator().manual_seed(config.run.seed)).to(self.device)
+        self.counters = Counters()
+        self.last_checkpoint: Path | None = None
+        if resume:
+            self._resume()
+        elif self.dist.is_main:
+            self.run.create()
+            atomic_write_text(self.run.config_file, config.to_yaml())
+
+    # -- setup -------------------------------------------------------------------------------
+
+    def _check_resumable(self) -> None:
+        if not list_checkpoints(self.run.saved_models):
+            raise FaceganError(f"nothing to resume in {self.run.path}: no checkpoint found; "
+                               "start the run without --resume")
+        saved = config_from_dict(read_yaml(self.run.config_file))
+        for section in ("model", "objective"):
+            if getattr(saved, section) != getattr(self.config, section):
+                raise FaceganError(
+                    f"--resume: the {section} section differs from the run's config.yaml "
+                    f"({self.run.config_file}); the architecture comes from the checkpoint, so "
+                    "keep it as it was, or start a new run with --set run.name=<new name>")
+
+    def _resume(self) -> None:
+        checkpoint = list_checkpoints(self.run.saved_models)[-1]
+        self.counters, rng = load_checkpoint(checkpoint, models=self.models,
+                                             optimizers=self.optimizers, device=self.device)
+        torch.set_rng_state(rng["torch"])
+        if rng["cuda"] and torch.cuda.is_available():
+            torch.cuda.set_rng_state_all(rng["cuda"])
+        self.rng.set_state(rng["trainer"])
+        random.setstate(rng["python"])
+        self.last_checkpoint = checkpoint
+        if self.dist.is_main:
+            truncate_metrics(self.run.metrics_file, self.counters.step)
+            atomic_write_text(self.run.config_file, self.config.to_yaml())
+        log.info("resuming %s from %s (epoch %d, step %d)", self.run.path, checkpoint.name,
+                 self.counters.epoch, self.counters.step)
+
+    def _rng_state(self) -> dict[str, Any]:
+        return {
+            "torch": torch.get_rng_state(),
+            "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+            "trainer": self.rng.get_state(),
+            "python": random.getstate(),
+        }
+
+    # -- the loop ----------------------------------------------------------------------------
+
+    def fit(self) -> TrainResult:
+        sinks: list = []
+        self.tensorboard = None
+        if self.dist.is_main:
+            sinks.append(JsonlSink(self.run.metrics_file))
+            if self.config.log.tensorboard:
+                self.tensorboard = TensorBoardSink(self.run.tensorboard)
+                sinks.append(self.tensorboard)
+        self.reporter = StatsReporter(sinks)
+        self._clock = time.perf_counter() - self.counters.elapsed
+        try:
+            with StopRequest() as stop:
+                stopped = self._train_epochs(stop)
+            if stopped:
+                log.warning("%s: saved %s; continue with --resume", stop.signal_name,
+                            self.last_checkpoint)
+            return TrainResult(self.run.path, self.counters, self.last_checkpoint,
+                               stop.signal_name)
+        finally:
+            self.reporter.close()
+
+    def _train_epochs(self, stop: StopRequest) -> bool:
+        train, c = self.config.train, self.counters
+        while c.epoch < train.epochs:
+            batches = epoch_batches(len(self.dataset), train.batch_size, self.seed, c.epoch)
+            loader = DataLoader(self.dataset, batch_sampler=batches[c.batch_in_epoch:],
+                                num_workers=train.num_workers,
+                                pin_memory=self.device.type == "cuda",
+                                generator=torch.Generator().manual_seed(self.seed))
+            with tqdm(total=len(batches), initial=c.batch_in_epoch, unit="batch",
+                      desc=f"epoch {c.epoch + 1}/{train.epochs}", leave=False,
+                      disable=not (self.progress and self.dist.is_main)) as bar:
+                for real, labels in loader:
+                    self._step(Batch(real.to(self.device, non_blocking=True),
+                                     labels.to(self.device, non_blocking=True)))
+                    c.batch_in_epoch += 1
+                    c.step += 1
+                    c.images_seen += len(real) * self.dist.world_size
+                    bar.update()
+                    if c.step % self.config.log.every == 0:
+                        self._flush_stats(bar)
+                    if stop.requested:
+                        break
+            if stop.requested:
+                self._flush_stats(None)
+                self._save()
+                return True
+            c.epoch += 1
+            c.batch_in_epoch = 0
+            self._end_epoch()
+        return False
+
+    def _step(self, batch: Batch) -> None:
+        index = self.counters.step + 1
+        for phase in self.objective.phases:
+            if index % phase.every:
+                continue
+            for name, module in self.models._asdict().items():
+                module.requires_grad_(name == phase.updates)
+            optimizer = self.optimizers[phase.updates]
+            optimizer.zero_grad(set_to_none=True)
+            outputs = self.objective.compute(phase, self.models, batch, self.rng)
+            outputs["loss"].backward()
+            optimizer.step()
+            for key, value in outputs.items():
+                self.reporter.report(f"{phase.name}/{key}", value)
+        for module in self.models:
+            module.requires_grad_(True)
+
+    def _flush_stats(self, bar: tqdm | None) -> None:
+        c = self.counters
+        c.elapsed = time.perf_counter() - self._clock
+        record = self.reporter.flush(step=c.step, epoch=c.epoch + 1, images_seen=c.images_seen,
+                                     time=round(c.elapsed, 3))
+        if record and bar is not None:
+            bar.set_postfix({short: f"{record[key]:.3g}" for key, short in PROGRESS_NAMES.items()
+                             if isinstance(record.get(key), float)}, refresh=False)
+
+    # -- end of epoch ------------------------------------------------------------------------
+
+    def _end_epoch(self) -> None:
+        self._flush_stats(None)
+        if self.dist.is_main:
+            epoch = self.counters.epoch
+            samples = self.sample_fixed()
+            save_grid(samples, self.run.samples / f"epoch_{epoch:03d}.png")
+            plot_losses(self.run.metrics_file, self.run.visualizations / "losses.png")
+            if self.config.log.histograms:
+                plot_weight_histograms(self.models._asdict(),
+                                       self.run.histograms / f"epoch_{epoch:03d}.png",
+                                       title=f"epoch {epoch}")
+            if self.tensorboard is not None:
+                writer = self.tensorboard.writer
+                writer.add_images("samples", samples.add(1).div(2).clamp(0, 1), epoch)
+                for model_name, module in self.models._asdict().items():
+                    for name, param in module.named_parameters():
+                        writer.add_histogram(f"{model_name}/{name}", param.detach().cpu(), epoch)
+                writer.flush()
+            log.info("epoch %d/%d done: %s", epoch, self.config.train.epochs,
+                     ", ".join(f"{k}={v:.4g}" for k, v in self.reporter.last.items()
+                               if k in PROGRESS_NAMES and isinstance(v, float)))
+        self._save()
+
+    @torch.no_grad()
+    def sample_fixed(self) -> torch.Tensor:
+        """The fixed-noise grid images ``(num_samples, C, H, W)`` in [-1, 1]."""
+        generator = self.models.generator
+        generator.eval()
+        try:
+            return generator(self.fixed_noise).cpu()
+        finally:
+            generator.train()
+
+    def _save(self) -> None:
+        if not self.dist.is_main:
+            return
+        self.counters.elapsed = time.perf_counter() - self._clock
+        self.last_checkpoint = save_checkpoint(
+            self.run.saved_models, config=self.config, info=self.info, models=self.models,
+            optimizers=self.optimizers, rng_state=self._rng_state(), counters=self.counters,
+            keep=self.config.run.keep_checkpoints)
+        with atomic_directory(self.run.saved_models / "generator") as tmp:
+            save_generator(tmp, self.models.generator, self.config.model, self.info,
+                           epoch=self.counters.epoch, step=self.counters.step)

@@ -1,0 +1,134 @@
+import json
+import os
+import signal
+
+import pytest
+import torch
+from PIL import Image
+from safetensors.torch import load_file
+
+from facegan.errors import FaceganError
+from facegan.objectives import WGANGPObjective
+from facegan.runs import RunDir
+from facegan.training import Trainer
+
+
+def state_of(run_dir):
+    """Weights and optimizer state of a run's newest checkpoint."""
+    saved = run_dir / "saved_models"
+    newest = sorted(p for p in saved.iterdir() if p.name.startswith("checkpoint_"))[-1]
+    weights = {**{f"G.{k}": v for k, v in load_file(newest / "generator.safetensors").items()},
+               **{f"D.{k}": v for k, v in load_file(newest / "discriminator.safetensors").items()}}
+    state = torch.load(newest / "training_state.pt", weights_only=True)
+    return newest.name, weights, state
+
+
+def assert_same_state(a, b):
+    name_a, weights_a, state_a = a
+    name_b, weights_b, state_b = b
+    assert name_a == name_b
+    assert weights_a.keys() == weights_b.keys()
+    for key in weights_a:
+        assert torch.equal(weights_a[key], weights_b[key]), key
+    for model in ("generator", "discriminator"):
+        opt_a, opt_b = state_a["optimizers"][model]["state"], state_b["optimizers"][model]["state"]
+        for index in opt_a:
+            for field in ("exp_avg", "exp_avg_sq", "step"):
+                assert torch.equal(opt_a[index][field], opt_b[index][field])
+    assert torch.equal(state_a["rng"]["trainer"], state_b["rng"]["trainer"])
+
+
+def test_end_to_end_run_leaves_every_file(tiny_config):
+    cfg = tiny_config("run.keep_checkpoints=2", "train.epochs=3")
+    result = Trainer(cfg, progress=False).fit()
+    run = RunDir.for_config(cfg)
+    assert result.run_dir == run.path and run.path.parts[-2:] == ("MNIST", "WGAN_GP")
+    assert result.interrupted_by is None
+    assert (result.counters.epoch, result.counters.step) == (3, 24)  # 64 images / batch 8
+
+    assert "name: WGAN_GP" in run.config_file.read_text()
+    records = [json.loads(line) for line in run.metrics_file.read_text().splitlines()]
+    assert [r["step"] for r in records] == list(range(2, 25, 2))
+    for key in ("step", "epoch", "images_seen", "time", "discriminator/loss",
+                "discriminator/gradient_penalty", "discriminator/wasserstein_distance",
+                "generator/loss"):
+        assert key in records[-1]
+    assert records[-1]["images_seen"] == 24 * 8 and records[-1]["epoch"] == 3
+
+    viz = run.visualizations
+    assert (viz / "losses.png").stat().st_size > 0
+    for epoch in (1, 2, 3):
+        grid = Image.open(viz / "samples" / f"epoch_{epoch:03d}.png")
+        assert grid.size == (4 * 34 + 2, 4 * 34 + 2)  # 16 samples of 32 px, padding 2
+        assert Image.open(viz / "histograms" / f"epoch_{epoch:03d}.png").size[0] > 100
+
+    checkpoints = sorted(p.name for p in run.saved_models.glob("checkpoint_*"))
+    assert checkpoints == ["checkpoint_00000016", "checkpoint_00000024"]  # the last 2 kept
+    for name in ("generator.safetensors", "generator.json", "discriminator.safetensors",
+                 "training_state.pt", "checkpoint.json", "config.yaml"):
+        assert (run.saved_models / checkpoints[-1] / name).is_file()
+    meta = json.loads((run.saved_models / "generator" / "generator.json").read_text())
+    assert meta["model"]["name"] == "dcgan" and meta["data"]["image_size"] == 32
+    assert meta["epoch"] == 3
+    assert list(run.tensorboard.glob("events.out.tfevents.*"))
+    assert not list(run.saved_models.glob(".*"))  # no temporary directories left behind
+
+
+def test_an_existing_run_is_never_overwritten(tiny_config):
+    cfg = tiny_config("train.epochs=1")
+    Trainer(cfg, progress=False).fit()
+    before = state_of(RunDir.for_config(cfg).path)
+    with pytest.raises(FaceganError, match=r"already exists; continue it with --resume, or "
+                                           r"start a new run .* --set run.name="):
+        Trainer(cfg, progress=False)
+    assert_same_state(state_of(RunDir.for_config(cfg).path), before)
+
+
+def test_resume_needs_a_checkpoint(tiny_config):
+    with pytest.raises(FaceganError, match="nothing to resume"):
+        Trainer(tiny_config(), resume=True)
+
+
+def test_resume_refuses_a_different_architecture(tiny_config):
+    Trainer(tiny_config("train.epochs=1"), progress=False).fit()
+    with pytest.raises(FaceganError, match="the model section differs"):
+        Trainer(tiny_config("model.g_width=16"), resume=True)
+
+
+def test_resume_after_an_epoch_is_bit_identical(tiny_config):
+    straight = Trainer(tiny_config(name="straight"), progress=False).fit()
+
+    Trainer(tiny_config("train.epochs=1", name="split"), progress=False).fit()
+    torch.manual_seed(12345)  # a new process would start from another global RNG state
+    resumed = Trainer(tiny_config("train.epochs=2", name="split"), resume=True,
+                      progress=False).fit()
+
+    assert resumed.counters.step == straight.counters.step == 16
+    assert_same_state(state_of(straight.run_dir), state_of(resumed.run_dir))
+    lines = (resumed.run_dir / "metrics.jsonl").read_text().splitlines()
+    assert [json.loads(line)["step"] for line in lines] == list(range(2, 17, 2))
+
+
+def test_ctrl_c_mid_epoch_saves_and_resume_is_bit_identical(tiny_config, monkeypatch):
+    straight = Trainer(tiny_config(name="straight"), progress=False).fit()
+
+    compute = WGANGPObjective.compute
+    calls = {"n": 0}
+
+    def interrupted_compute(self, phase, models, batch, rng):
+        calls["n"] += 1
+        if calls["n"] == 7:  # in the middle of epoch 1 (step 5 of 8)
+            os.kill(os.getpid(), signal.SIGINT)
+        return compute(self, phase, models, batch, rng)
+
+    monkeypatch.setattr(WGANGPObjective, "compute", interrupted_compute)
+    stopped = Trainer(tiny_config(name="split"), progress=False).fit()
+    assert stopped.interrupted_by == "SIGINT"
+    assert (stopped.counters.epoch, stopped.counters.batch_in_epoch) == (0, 5)
+    assert stopped.checkpoint.name == "checkpoint_00000005"
+    assert (stopped.run_dir / "saved_models" / "generator" / "generator.safetensors").is_file()
+    monkeypatch.setattr(WGANGPObjective, "compute", compute)
+
+    resumed = Trainer(tiny_config(name="split"), resume=True, progress=False).fit()
+    assert resumed.interrupted_by is None
+    assert_same_state(state_of(straight.run_dir), state_of(resumed.run_dir))
