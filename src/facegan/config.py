@@ -41,6 +41,10 @@ class RunConfig:
 @config_dataclass
 class TrainConfig:
     epochs: int = 10
+    # Stop after the epoch in which this many real images have been seen (None: no limit). It
+    # lets one recipe train a fixed amount whatever the dataset size: few epochs of a big set,
+    # many of a small one.
+    max_images: int | None = None
     batch_size: int = 64
     num_critic_steps: int = 1  # discriminator steps per generator step
     g_lr: float = 1e-4

@@ -132,3 +132,10 @@ def test_ctrl_c_mid_epoch_saves_and_resume_is_bit_identical(tiny_config, monkeyp
     resumed = Trainer(tiny_config(name="split"), resume=True, progress=False).fit()
     assert resumed.interrupted_by is None
     assert_same_state(state_of(straight.run_dir), state_of(resumed.run_dir))
+
+
+def test_image_budget_stops_after_the_epoch_that_reaches_it(tiny_config):
+    cfg = tiny_config("train.epochs=10", "train.max_images=70", "log.histograms=false")
+    result = Trainer(cfg, progress=False).fit()
+    assert result.counters.epoch == 2  # 64 images after epoch 1, 128 after epoch 2
+    assert result.counters.images_seen == 128

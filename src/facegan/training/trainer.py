@@ -180,7 +180,7 @@ class Trainer:
 
     def _train_epochs(self, stop: StopRequest) -> bool:
         train, c = self.config.train, self.counters
-        while c.epoch < train.epochs:
+        while c.epoch < train.epochs and not self._image_budget_spent():
             batches = epoch_batches(len(self.dataset), train.batch_size, self.seed, c.epoch)
             loader = DataLoader(self.dataset, batch_sampler=batches[c.batch_in_epoch:],
                                 num_workers=train.num_workers,
@@ -208,6 +208,10 @@ class Trainer:
             c.batch_in_epoch = 0
             self._end_epoch()
         return False
+
+    def _image_budget_spent(self) -> bool:
+        budget = self.config.train.max_images
+        return budget is not None and self.counters.images_seen >= budget
 
     def _step(self, batch: Batch) -> None:
         index = self.counters.step + 1
