@@ -200,8 +200,8 @@ class Trainer:
                         self._flush_stats(bar)
                     if stop.requested:
                         break
+            self._flush_stats(None)  # the rest of the epoch, labelled with this epoch
             if stop.requested:
-                self._flush_stats(None)
                 self._save()
                 return True
             c.epoch += 1
@@ -242,7 +242,6 @@ class Trainer:
     # -- end of epoch ------------------------------------------------------------------------
 
     def _end_epoch(self) -> None:
-        self._flush_stats(None)
         if self.dist.is_main:
             epoch = self.counters.epoch
             samples = self.sample_fixed()

@@ -1,0 +1,55 @@
+"""Seconds per training step (critic step, generator step) of a recipe on this machine.
+
+    python benchmarks/train_step.py configs/mnist_wgan_gp.yaml --steps 10 [--set model.g_width=64]
+
+Runs the recipe's objective on random data of the recipe's shape; no files are written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import torch
+
+from facegan.config import load_config
+from facegan.data.base import DataInfo
+from facegan.models import build_models
+from facegan.objectives import Batch, build_objective
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("config")
+    parser.add_argument("--steps", type=int, default=10)
+    parser.add_argument("--channels", type=int, default=None)
+    parser.add_argument("--set", dest="overrides", action="append", default=[])
+    args = parser.parse_args()
+
+    cfg = load_config(args.config, args.overrides)
+    channels = args.channels or (1 if cfg.data.name == "mnist" else 3)
+    info = DataInfo("bench", cfg.data.image_size, channels)
+    models = build_models(cfg.model, info)
+    objective = build_objective(cfg.objective, cfg.train)
+    n = cfg.train.batch_size
+    batch = Batch(torch.rand(n, channels, info.image_size, info.image_size) * 2 - 1,
+                  torch.zeros(n, dtype=torch.long))
+    rng = torch.Generator().manual_seed(0)
+    optimizers = {"generator": torch.optim.Adam(models.generator.parameters()),
+                  "discriminator": torch.optim.Adam(models.discriminator.parameters())}
+    print(f"{args.config}: {info.image_size} px, batch {n}, {torch.get_num_threads()} threads")
+    for phase in objective.phases:
+        timings = []
+        for step in range(args.steps + 1):
+            start = time.perf_counter()
+            optimizers[phase.updates].zero_grad(set_to_none=True)
+            objective.compute(phase, models, batch, rng)["loss"].backward()
+            optimizers[phase.updates].step()
+            if step:  # the first step warms up the allocator and kernels
+                timings.append(time.perf_counter() - start)
+        mean = sum(timings) / len(timings)
+        print(f"  {phase.name:<14} {mean:.3f} s/step  (runs every {phase.every} batch(es))")
+
+
+if __name__ == "__main__":
+    main()
