@@ -223,8 +223,9 @@ def test_same_identity_is_more_alike_than_different_identities():
 
 
 def test_write_image_folder_writes_images_and_matching_labels(tmp_path):
+    # chunk_size=2 makes the writer draw in three chunks; the result must match one generate().
     out = write_image_folder(
-        tmp_path / "synth", n=5, size=16, seed=2, num_identities=2, progress=False
+        tmp_path / "synth", n=5, size=16, seed=2, num_identities=2, chunk_size=2, progress=False
     )
     batch = generate(5, size=16, seed=2, num_identities=2)
     with open(out / "labels.csv", newline="") as file:

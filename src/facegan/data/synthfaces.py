@@ -232,7 +232,8 @@ def write_image_folder(
             batch = generate(count, size, seed, num_identities, images_per_identity, start=start)
             for row in range(count):
                 filename = f"{IMAGES_DIR}/{start + row:0{digits}d}.png"
-                Image.fromarray(batch.images[row]).save(out / filename)
+                # zlib level 1 saves twice as fast as the default 6; files grow by about 20%.
+                Image.fromarray(batch.images[row]).save(out / filename, compress_level=1)
                 rows.append(_label_row(filename, batch, row))
             progress_bar.update(count)
     _write_atomically(out / LABELS_FILE, _csv_text(rows))
