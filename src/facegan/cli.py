@@ -110,6 +110,60 @@ def generate(
         typer.echo(f"wrote {n} images to {out_dir}/")
 
 
+data_app = typer.Typer(help="Prepare and inspect datasets.", no_args_is_help=True)
+app.add_typer(data_app, name="data")
+
+
+@data_app.command("synth")
+def data_synth(
+    n: Annotated[int, typer.Option("--n", help="Number of images.")] = 20000,
+    size: Annotated[int, typer.Option("--size", help="Side of the square images, px.")] = 64,
+    out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("data/synthfaces"),
+    seed: Annotated[int, typer.Option(help="The same seed draws the same faces.")] = 0,
+    num_identities: Annotated[Optional[int], typer.Option(
+        help="Number of people (image i shows person i % K); default: one per image.")] = None,
+) -> None:
+    """Draw the SynthFaces set as an image folder: images/*.png and labels.csv."""
+    from facegan.data.synthfaces import write_image_folder
+
+    folder = write_image_folder(out, n, size, seed, num_identities=num_identities)
+    typer.echo(f"wrote {n} SynthFaces images of {size} px to {folder}/images/ with "
+               f"{folder}/labels.csv")
+
+
+@data_app.command("inspect")
+def data_inspect(
+    path: Annotated[Path, typer.Argument(help="A YAML recipe (its data section) or a data "
+                                              "folder.")],
+    overrides: Overrides = None,
+    grid: Annotated[Path, typer.Option(help="Where to save a grid of real images.")]
+    = Path("real_images.png"),
+    n: Annotated[int, typer.Option("-n", help="Images in the grid.")] = 64,
+) -> None:
+    """Print counts, image sizes, channels, label statistics and skipped files; save a grid."""
+    from facegan.data.base import build_dataset
+    from facegan.data.inspect import data_section_for, describe, save_real_grid
+
+    data_config = data_section_for(path, overrides or [])
+    dataset = build_dataset(data_config)
+    for line in describe(dataset, data_config):
+        typer.echo(line)
+    count = save_real_grid(dataset, grid, n)
+    typer.echo(f"grid: {count} real images in {grid}")
+
+
+def _register_data_commands() -> None:
+    """Commands other packages add to `facegan data` (absent packages add nothing)."""
+    try:
+        from facegan.faces.command import register as register_faces
+    except ImportError:
+        return
+    register_faces(data_app)
+
+
+_register_data_commands()
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: user mistakes (FaceganError) print one line and exit 2, no traceback."""
     try:

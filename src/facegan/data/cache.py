@@ -12,7 +12,8 @@ dataset after the deterministic decode stage, so later epochs and later runs onl
 The key holds everything the pixels depend on: the source files (path, size and modification
 time of each: a fingerprint that changes when a file is added, removed, replaced or touched) and
 the transform options. A changed key builds a new entry and deletes the older entries of the
-same prefix, so the cache never grows with stale copies. Entries are built in a temporary
+same prefix (callers give one prefix per source and transform), so the cache never grows with
+stale copies. Entries are built in a temporary
 directory and renamed into place, so an interrupted build leaves nothing half-written.
 """
 

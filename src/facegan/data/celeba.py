@@ -93,7 +93,7 @@ def image_folder_of(root: Path) -> Path:
 @register_dataset("celeba", config=CelebAConfig)
 def build_celeba(cfg: CelebAConfig) -> DecodedImageDataset:
     root = Path(cfg.root)
-    check_root(root, "CelebA folder", f"{DOWNLOAD_HINT} it")
+    check_root(root, "CelebA folder", f"{DOWNLOAD_HINT} {root}/")
     images_dir = image_folder_of(root)
     names = sorted(p.name for p in images_dir.iterdir() if p.suffix.lower() in (".jpg", ".png"))
     table = {"image_id": names}

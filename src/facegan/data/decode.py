@@ -66,12 +66,14 @@ def decode_files(files: list[Path], root: Path, transform: ImageTransform,
                  cache_dir: Path | None, kind: str) -> DecodedFiles:
     """Decode ``files`` through ``transform``'s decode stage, from the cache when it is current.
 
-    ``kind`` names the data handler; with the resolved root it names the cache entries, so
-    several datasets can share one cache folder.
+    ``kind`` names the data handler; with the resolved root and the transform it names the cache
+    entries, so several datasets can share one cache folder.
     """
     shape = (len(files), transform.channels, transform.image_size, transform.image_size)
     key = {"files": file_fingerprint(files), "transform": transform.cache_key()}
-    prefix = f"{kind}-{stable_hash(str(root.resolve()), 8)}"
+    # Entries of other transforms stay (64 and 128 px runs can alternate); an entry of changed
+    # files replaces its predecessor.
+    prefix = f"{kind}-{stable_hash([str(root.resolve()), transform.cache_key()], 8)}"
     cached = cached_images(cache_dir, prefix, key,
                            shape, lambda images: _decode_into(images, files, root, transform))
     results = cached.results

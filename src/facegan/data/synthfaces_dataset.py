@@ -22,7 +22,7 @@ from tqdm import tqdm
 from facegan.config import config_dataclass
 from facegan.data import synthfaces
 from facegan.data.base import DataInfo
-from facegan.data.cache import cached_images
+from facegan.data.cache import cached_images, stable_hash
 from facegan.data.decoded_dataset import DataReport, DecodedImageDataset
 from facegan.data.labels import encode_columns
 from facegan.data.transforms import ImageTransform
@@ -63,10 +63,13 @@ def build_synthfaces(cfg: SynthFacesConfig) -> DecodedImageDataset:
         raise FaceganError(f"unknown SynthFaces attribute {unknown[0]!r}; valid names: "
                            f"{', '.join(valid)}")
     transform = ImageTransform(image_size=cfg.image_size, channels=cfg.channels, hflip=cfg.hflip)
-    key = {"renderer": renderer_version(), "n": cfg.n, "seed": cfg.seed,
-           "num_identities": cfg.num_identities, "transform": transform.cache_key()}
+    recipe = {"n": cfg.n, "seed": cfg.seed, "num_identities": cfg.num_identities,
+              "transform": transform.cache_key()}
     shape = (cfg.n, cfg.channels, cfg.image_size, cfg.image_size)
-    cached = cached_images(Path(cfg.cache_dir) if cfg.cache else None, "synthfaces", key, shape,
+    # A new renderer version replaces the entry of the same recipe; other recipes stay.
+    cached = cached_images(Path(cfg.cache_dir) if cfg.cache else None,
+                           f"synthfaces-{stable_hash(recipe, 8)}",
+                           {"renderer": renderer_version(), **recipe}, shape,
                            lambda images: _draw_into(images, cfg))
     results = cached.results
     table = {name: results["attributes"][:, i].astype(str)
