@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -9,7 +10,6 @@ from typing import Any
 import numpy as np
 import torch
 from torch.utils.data import Dataset
-from torchvision.transforms import v2
 
 from facegan.data.base import DataInfo, to_model_range
 from facegan.data.cache import open_images
@@ -31,7 +31,8 @@ class DataReport:
 
 class DecodedImageDataset(Dataset):
     """Items ``(image, label)``: image float32 ``(C, S, S)`` in [-1, 1], read from row
-    ``rows[i]`` of a uint8 ``(N, C, S, S)`` array, then the random item transforms.
+    ``rows[i]`` of a uint8 ``(N, C, S, S)`` array, then the random item transform (which gets a
+    uint8 batch ``(B, C, S, S)``: a DataLoader reads a whole batch with `__getitems__`).
 
     Labels: int64 class ``()``, float32 multi-hot ``(L,)``, float32 embedding ``(D,)``, or the
     int64 ``-1`` when ``labels`` is None. A memory-mapped array is reopened from its path in each
@@ -39,7 +40,8 @@ class DecodedImageDataset(Dataset):
     """
 
     def __init__(self, images: np.ndarray, rows: np.ndarray, labels: torch.Tensor | None,
-                 info: DataInfo, *, item_transform: v2.Compose | None = None,
+                 info: DataInfo, *,
+                 item_transform: Callable[[np.ndarray], np.ndarray] | None = None,
                  images_path: Path | None = None, report: DataReport | None = None):
         if images.dtype != np.uint8 or images.ndim != 4:
             raise ValueError(f"images must be uint8 (N, C, H, W), got {images.dtype} "
@@ -76,10 +78,10 @@ class DecodedImageDataset(Dataset):
 
     def __getitems__(self, indices: list[int]) -> list[tuple[torch.Tensor, torch.Tensor]]:
         # One fancy-indexed read per batch is much cheaper than one read per image.
-        batch = self.uint8_images(indices)
+        batch = self.images[self.rows[indices]]  # a fresh (B, C, S, S) array, not a view
         if self.item_transform is not None:
-            batch = torch.stack([self.item_transform(image) for image in batch])
-        images = to_model_range(batch)
+            batch = self.item_transform(batch)
+        images = to_model_range(torch.from_numpy(batch))
         labels = self.labels[indices] if self.labels is not None else \
             torch.full((len(indices),), -1, dtype=torch.int64)
         return list(zip(images, labels, strict=True))

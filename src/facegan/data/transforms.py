@@ -4,10 +4,10 @@
    shorter side to ``image_size`` -> centre square. It runs once per file when a dataset is built;
    its output, uint8 ``(C, S, S)``, is what the decoded-image cache stores, and `cache_key()` is
    part of that cache's key, so changing any of these options rebuilds the cache.
-2. The *item* stage is random (horizontal flip) and runs every time an item is read, followed by
-   the conversion to the ``[-1, 1]`` range models see.
+2. The *item* stage is random (horizontal flip) and runs on every batch read, followed by the
+   conversion to the ``[-1, 1]`` range models see.
 
-Randomness: torchvision's random transforms draw from torch's default generator. The trainer
+Randomness: the item stage draws from torch's default generator. The trainer
 seeds it and saves/restores it in every checkpoint, so with ``train.num_workers=0`` a run is
 reproducible bit for bit, resumed or not. With workers, torch seeds each worker from the
 DataLoader's generator (which the trainer seeds), so a run is reproducible for a given
@@ -16,9 +16,11 @@ DataLoader's generator (which the trainer seeds), so a run is reproducible for a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import numpy as np
 import torch
 from PIL import Image
 from torchvision.transforms import v2
@@ -72,15 +74,28 @@ class ImageTransform:
         steps += [v2.Resize(self.image_size, antialias=True), v2.CenterCrop(self.image_size)]
         return v2.Compose(steps)
 
-    def item_stage(self) -> v2.Compose | None:
-        """uint8 ``(C, S, S)`` -> uint8 ``(C, S, S)``, randomly; None when nothing is random."""
-        return v2.Compose([v2.RandomHorizontalFlip(0.5)]) if self.hflip else None
+    def item_stage(self) -> Callable[[np.ndarray], np.ndarray] | None:
+        """uint8 ``(B, C, S, S)`` array -> the same, randomly per image (in place); None when
+        nothing is random."""
+        return random_horizontal_flip if self.hflip else None
 
     def cache_key(self) -> dict[str, Any]:
         """What determines the decode stage's pixels (the random item stage does not)."""
         return {"decode_version": DECODE_VERSION, "image_size": self.image_size,
                 "channels": self.channels, "crop": self.crop,
                 "crop_size": self.crop_size if self.crop == "center" else None}
+
+
+def random_horizontal_flip(batch: np.ndarray, p: float = 0.5) -> np.ndarray:
+    """Mirror each image of a uint8 ``(B, C, H, W)`` array with probability ``p``, in place.
+
+    One draw of B numbers from torch's default generator per batch. Done in numpy on the batch
+    just read from the cache: per-image v2.RandomHorizontalFlip calls, or torch's masked
+    assignment, cost more than reading the images.
+    """
+    flip = (torch.rand(len(batch)) < p).numpy()
+    batch[flip] = batch[flip, ..., ::-1]
+    return batch
 
 
 def _to_rgb(image: Image.Image) -> Image.Image:
