@@ -73,7 +73,7 @@ def main() -> None:
         print(f"{args.size} px, batch {args.batch_size}, {args.workers} workers, "
               f"{torch.get_num_threads()} torch threads")
 
-        same_transforms = v2.Compose([transform.decode_stage(), transform.item_stage(),
+        same_transforms = v2.Compose([transform.decode_stage(), v2.RandomHorizontalFlip(0.5),
                                       v2.ToDtype(torch.float32, scale=True),
                                       v2.Normalize([0.5] * 3, [0.5] * 3)])
         baseline = ImageFolder(str(folder), transform=same_transforms)
