@@ -156,7 +156,9 @@ def _register_data_commands() -> None:
     """Commands other packages add to `facegan data` (absent packages add nothing)."""
     try:
         from facegan.faces.command import register as register_faces
-    except ImportError:
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("facegan.faces", "facegan.faces.command"):
+            raise  # the package is there but broken: show why
         return
     register_faces(data_app)
 

@@ -179,3 +179,12 @@ def test_source_sizes_are_reported(tmp_path):
     Image.fromarray(np.zeros((40, 30, 3), np.uint8)).save(tmp_path / "big.png")
     dataset = build_dataset(folder_config(tmp_path))
     assert dataset.report.source_sizes == {"24x20": 2, "30x40": 1}
+
+
+def test_dataloader_workers_read_the_same_images(tmp_path):
+    write_solid_images(tmp_path, [RED, GREEN, BLUE, WHITE] * 2)
+    dataset = build_dataset(folder_config(tmp_path))
+    single = torch.cat([x for x, _ in torch.utils.data.DataLoader(dataset, batch_size=4)])
+    parallel = torch.cat([x for x, _ in torch.utils.data.DataLoader(dataset, batch_size=4,
+                                                                      num_workers=2)])
+    assert torch.equal(single, parallel)

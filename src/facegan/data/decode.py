@@ -26,6 +26,7 @@ from facegan.errors import FaceganError
 log = logging.getLogger(__name__)
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".bmp")
+CHUNK = 1024  # files handed to the decoding threads at a time
 MAX_REPORTED = 5  # skipped files named in the warning (all of them are in `DecodedFiles.skipped`)
 
 
@@ -116,13 +117,15 @@ def _decode_into(images: np.ndarray, files: list[Path], root: Path,
     with ThreadPoolExecutor(workers) as pool, tqdm(total=len(files), unit="img",
                                                    desc="decoding", leave=False,
                                                    disable=None) as bar:
-        for index, outcome in enumerate(pool.map(decode, range(len(files)))):
-            if isinstance(outcome, tuple):
-                skipped.append(list(outcome))
-                images[index] = 0
-            else:
-                kept.append(index)
-                sizes[outcome] += 1
-            bar.update()
+        for start in range(0, len(files), CHUNK):  # bounded: not one future per file at once
+            indices = range(start, min(start + CHUNK, len(files)))
+            for index, outcome in zip(indices, pool.map(decode, indices), strict=True):
+                if isinstance(outcome, tuple):
+                    skipped.append(list(outcome))
+                    images[index] = 0
+                else:
+                    kept.append(index)
+                    sizes[outcome] += 1
+            bar.update(len(indices))
     return {"kept": np.asarray(kept, np.int64), "skipped": skipped,
             "source_sizes": dict(sizes.most_common())}
