@@ -258,3 +258,10 @@ def test_write_image_folder_refuses_a_foreign_non_empty_folder(tmp_path):
     assert "\n" not in str(error.value)
     assert (tmp_path / "notes.txt").read_text() == "keep me"
     assert not (tmp_path / "images").exists()
+
+
+def test_write_image_folder_refuses_a_file_path(tmp_path):
+    target = tmp_path / "labels.csv"
+    target.write_text("not a folder")
+    with pytest.raises(FaceganError, match="is a file"):
+        write_image_folder(target, n=1, size=16, progress=False)
