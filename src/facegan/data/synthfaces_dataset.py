@@ -50,8 +50,10 @@ class SynthFacesConfig:
 def renderer_version() -> str:
     """A hash of the renderer's source, so a changed drawing rebuilds cached images."""
     digest = hashlib.sha256()
-    for module in ("synthfaces.py", "synthfaces_params.py", "synthfaces_render.py"):
-        digest.update((Path(synthfaces.__file__).parent / module).read_bytes())
+    here = Path(__file__)
+    for module in sorted(here.parent.glob("synthfaces*.py")):  # the renderer's modules
+        if module.name != here.name:
+            digest.update(module.name.encode() + module.read_bytes())
     return digest.hexdigest()[:16]
 
 
