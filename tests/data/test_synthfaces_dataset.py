@@ -90,3 +90,16 @@ def test_trainer_on_the_synthfaces_config_leaves_its_run_and_repeats_exactly(tmp
     weights = [load_file(r.run_dir / "saved_models" / "generator" / "generator.safetensors")
                for r in (first, second)]
     assert all(torch.equal(weights[0][k], weights[1][k]) for k in weights[0])
+
+
+def test_resume_with_random_flips_is_bit_identical(tmp_path):
+    straight = Trainer(synth_run_config(tmp_path, "straight", "train.epochs=2"),
+                       progress=False).fit()
+    Trainer(synth_run_config(tmp_path, "split"), progress=False).fit()
+    torch.manual_seed(999)  # a new process would start from another global RNG state
+    resumed = Trainer(synth_run_config(tmp_path, "split", "train.epochs=2"), resume=True,
+                      progress=False).fit()
+    weights = [load_file(r.run_dir / "saved_models" / "generator" / "generator.safetensors")
+               for r in (straight, resumed)]
+    assert resumed.counters.step == straight.counters.step == 2 * N // 8
+    assert all(torch.equal(weights[0][k], weights[1][k]) for k in weights[0])

@@ -4,7 +4,8 @@ The images depend only on ``(n, image_size, seed, num_identities)`` and the rend
 they are drawn once into the decoded-image cache (keyed by those and a hash of the renderer's
 source files) and read from there by later runs. ``attributes`` picks the labels: names from
 `ATTRIBUTE_NAMES` are 0/1 attributes, ``hair_color`` and ``eye_color`` are tags (a one-hot group
-each; alone, a class per image), encoded as `facegan.data.labels` describes.
+each; alone, a class per image), encoded as `facegan.data.labels` describes. The dataset's
+``identities`` (int64 ``(N,)``) says which person each image shows, for identity metrics.
 """
 
 from __future__ import annotations
