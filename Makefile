@@ -4,16 +4,14 @@ VENV ?= venv
 BIN := $(VENV)/bin
 ARGS ?=
 
-.PHONY: help install compile test build clean_target clean_venv train_mnist \
-	synthfaces train_synthfaces train_anime_faces train_celeb_faces
+.PHONY: help install compile test build clean_target clean_venv train_mnist
+.PHONY: synthfaces train_synthfaces
 
 help:
 	@echo "make install        create ./$(VENV) and install facegan with its dev extras"
 	@echo "make train_mnist    train WGAN-GP on MNIST (ARGS='--set train.epochs=1 ...')"
 	@echo "make synthfaces     draw 20,000 SynthFaces (64 px) into data/synthfaces/ (N=, SIZE=)"
 	@echo "make train_synthfaces  offline demo: WGAN-GP on SynthFaces drawn in memory"
-	@echo "make train_anime_faces WGAN-GP on data/animefaces/images/*.jpg (Kaggle anime faces)"
-	@echo "make train_celeb_faces WGAN-GP on CelebA in data/celeba/ (official layout)"
 	@echo "make test           run the test suite (CPU, a few minutes)"
 	@echo "make compile        byte-compile and lint"
 	@echo "make build          build the sdist and wheel into dist/"
@@ -51,10 +49,3 @@ synthfaces:
 
 train_synthfaces:
 	$(BIN)/facegan train configs/synthfaces_dcgan.yaml $(ARGS)
-
-# Without the data these stop at once with a one-line error saying where to download it.
-train_anime_faces:
-	$(BIN)/facegan train configs/animefaces_dcgan.yaml $(ARGS)
-
-train_celeb_faces:
-	$(BIN)/facegan train configs/celeba64_dcgan.yaml $(ARGS)

@@ -105,6 +105,8 @@ def test_csv_single_tag_column_gives_classes(tmp_path):
     (tmp_path / "img_02.png").write_bytes((tmp_path / "images" / "img_02.png").read_bytes())
     dataset = build_dataset(folder_config(tmp_path, labels_csv="labels.csv"))
     assert dataset.info.label_kind == "class" and dataset.info.label_names == ("black", "red")
+    assert build_dataset(folder_config(tmp_path, labels_csv=str(tmp_path / "labels.csv"))
+                         ).labels.tolist() == [1, 0, 1]  # a path works too
     assert dataset.labels.tolist() == [1, 0, 1]
 
 

@@ -4,11 +4,11 @@ Covers Kaggle's anime faces (``data/animefaces/images/*.jpg``), Udacity's
 ``processed-celeba-small/celeba/*.jpg`` and a ``facegan data synth`` folder. Labels, optional:
 
 - ``class_folders: true``: the first sub-folder under ``root`` is the class (``root/cat/x.jpg``);
-- ``labels_csv: labels.csv``: a CSV with a header ``filename,<label columns>``; ``filename`` is
-  relative to the CSV's folder (or to ``root``). Only the images it lists are used. The columns
-  named by ``label_columns`` (default: all but ``filename``) are encoded as `facegan.data.labels`
-  describes: 0/1 (or -1/1) columns are attributes, other columns one-hot tag groups, and a single
-  tag column gives one class per image.
+- ``labels_csv: labels.csv``: a CSV (relative to ``root``, or a path) with a header
+  ``filename,<label columns>``; ``filename`` is relative to the CSV's folder (or to ``root``).
+  Only the images it lists are used. The columns named by ``label_columns`` (default: all but
+  ``filename``) are encoded as `facegan.data.labels` describes: 0/1 (or -1/1) columns are
+  attributes, other columns one-hot tag groups, and a single tag column gives one class per image.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ class ImageFolderConfig:
     crop_size: int | None = None
     hflip: bool = False  # flip half the images at random, every epoch
     class_folders: bool = False  # labels: one class per sub-folder of root
-    labels_csv: str | None = None  # labels: a CSV (filename,<columns>), relative to root
+    labels_csv: str | None = None  # labels: a CSV (filename,<columns>), in root or a path
     label_columns: tuple[str, ...] | None = None  # CSV columns to use (default: all)
     limit: int | None = None  # keep only the first N images (sorted by path)
     cache: bool = True  # decode once into <cache_dir>; False decodes into memory every run
@@ -122,7 +122,9 @@ def read_csv_table(path: Path) -> dict[str, list[str]]:
 
 def _files_from_csv(root: Path, cfg: ImageFolderConfig,
                     notes: list[str]) -> tuple[list[Path], EncodedLabels]:
-    csv_path = root / cfg.labels_csv
+    # Relative to root ("labels.csv"), else as given ("data/anime/tags.csv", or absolute).
+    csv_path = next((p for p in (root / cfg.labels_csv, Path(cfg.labels_csv)) if p.is_file()),
+                    root / cfg.labels_csv)
     if not csv_path.is_file():
         raise FaceganError(f"labels CSV {csv_path} not found; set data.labels_csv to a file "
                            "relative to data.root, or remove it for unlabelled images")
