@@ -16,8 +16,12 @@ SCENES = [  # (face, background, face size px, face centre, rotation degrees, ca
 
 
 @pytest.mark.parametrize("face, bg, size, center, angle, shape", SCENES)
-def test_hog_finds_the_pasted_face(request, compose_scene, make_background, face, bg, size, center, angle, shape):
-    scene = compose_scene(request.getfixturevalue(face), make_background(bg, *shape), size, center, angle)
+def test_hog_finds_the_pasted_face(
+    request, compose_scene, make_background, face, bg, size, center, angle, shape
+):
+    scene = compose_scene(
+        request.getfixturevalue(face), make_background(bg, *shape), size, center, angle
+    )
     found = detect_faces(scene.image, "hog", min_face=90.5)
     assert len(found) == 1
     left, top, right, bottom = found[0].box
@@ -28,7 +32,9 @@ def test_hog_finds_the_pasted_face(request, compose_scene, make_background, face
     assert found[0].score > 0
 
 
-@pytest.mark.parametrize("bg", ["chelsea", "coffee", "rocket", "noise", "gradient", "brick", "grass"])
+@pytest.mark.parametrize(
+    "bg", ["chelsea", "coffee", "rocket", "noise", "gradient", "brick", "grass"]
+)
 def test_hog_finds_nothing_in_face_free_scenes(make_background, bg):
     assert detect_faces(make_background(bg, 360, 480, seed=3), "hog", min_face=90.5) == []
 
@@ -41,7 +47,9 @@ def test_detection_plan_scales_to_the_smallest_wanted_face():
     assert detection_plan(20) == (1.0, 3)  # 90 / 20 = 4.5 -> three doublings
 
 
-def test_downscaled_detection_reports_boxes_in_source_pixels(astronaut, compose_scene, make_background):
+def test_downscaled_detection_reports_boxes_in_source_pixels(
+    astronaut, compose_scene, make_background
+):
     scene = compose_scene(astronaut, make_background("noise", 500, 500), 260, (250, 250))
     native = detect_faces(scene.image, "hog", min_face=90.5)
     downscaled = detect_faces(scene.image, "hog", min_face=200)  # detects at 0.45x
