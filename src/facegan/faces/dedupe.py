@@ -34,6 +34,16 @@ def sharpness(image: np.ndarray) -> float:
     return float(laplacian.var())
 
 
+def face_sharpness(crop: np.ndarray) -> float:
+    """`sharpness` of the central half of a face crop (eyes to mouth in FFHQ-style crops).
+
+    Leaving out the border keeps a busy background (grass, text) from outranking a sharper
+    face on a plain one.
+    """
+    height, width = crop.shape[:2]
+    return sharpness(crop[height // 4 : height - height // 4, width // 4 : width - width // 4])
+
+
 def perceptual_hash(image: np.ndarray) -> str:
     """64-bit DCT perceptual hash (imagehash.phash) of a uint8 image, as 16 hex digits."""
     import imagehash  # optional extra `faces`; imported here so the rest works without it
