@@ -197,6 +197,13 @@ def test_resume_processes_only_new_or_unfinished_photos(
     assert processed == ["a.png"] and a_image.exists()
     assert len(_manifest(out)) == 2
 
+    # A photo removed from the source folder leaves the manifest; its crop is set aside.
+    (src / "h.png").unlink()
+    summary = _run(src, out)
+    assert summary["missing_sources"] == 1 and summary["kept"] == 1
+    assert [row["source"] for row in _manifest(out)] == ["a.png"]
+    assert len(list((out / "rejected" / "missing_source").iterdir())) == 1
+
 
 def test_resume_refuses_other_options(tmp_path, astronaut):
     src = tmp_path / "raw"

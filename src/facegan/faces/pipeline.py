@@ -68,7 +68,9 @@ logger = logging.getLogger(__name__)
 def run_faces_job(job: FaceJob, show_progress: bool = True) -> dict[str, Any]:
     """Process every photo under job.src not yet done in job.out, then write the outputs.
 
-    Returns the summary (also written to summary.json).
+    Returns the summary (also written to summary.json). With job.workers > 1 the workers are
+    started by forkserver/spawn, which re-imports the calling script: a script calling this
+    needs the usual `if __name__ == "__main__":` guard.
     """
     job.validate()
     job.check_dependencies()
@@ -135,31 +137,33 @@ def _make_dirs(out: Path) -> None:
         (out / REJECTED_DIR / reason).mkdir(parents=True, exist_ok=True)
 
 
-def _locate(out: Path, name: str) -> Path | None:
-    for folder in [out / IMAGES_DIR] + [out / REJECTED_DIR / r for r in _MOVED_REASONS]:
-        if (folder / name).exists():
-            return folder / name
-    return None
+def _crop_folders(out: Path) -> list[Path]:
+    return [out / IMAGES_DIR] + [out / REJECTED_DIR / reason for reason in _MOVED_REASONS]
+
+
+def _index_crops(out: Path) -> dict[str, Path]:
+    """{file name: folder} of every crop in images/ and rejected/*/ (one listing per folder)."""
+    return {entry.name: folder for folder in _crop_folders(out) for entry in os.scandir(folder)}
 
 
 def _done_with_outputs(out: Path, done: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """Drop finished records whose crop files are gone, so those photos are processed again."""
+    existing = _index_crops(out)
     complete = {}
     for source, record in done.items():
-        names = [face["image"] for face in record["faces"] if "image" in face]
-        if all(_locate(out, name) is not None for name in names):
+        if all(face["image"] in existing for face in record["faces"] if "image" in face):
             complete[source] = record
         else:
             logger.info("redoing %s: some of its face images are missing", source)
     return complete
 
 
-def _place(out: Path, name: str, reason: str | None) -> None:
-    """Move a crop into images/ (kept, reason None) or rejected/<reason>/."""
-    current = _locate(out, name)
-    target = out / (IMAGES_DIR if reason is None else f"{REJECTED_DIR}/{reason}") / name
+def _place(out: Path, index: dict[str, Path], name: str, reason: str | None) -> None:
+    """Move a crop into images/ (kept: reason None) or rejected/<reason>/."""
+    target = out / IMAGES_DIR if reason is None else out / REJECTED_DIR / reason
+    current = index.get(name)
     if current is not None and current != target:
-        os.replace(current, target)
+        os.replace(current / name, target / name)
 
 
 def _finalize(
@@ -188,12 +192,13 @@ def _finalize(
                  f"{IMAGES_DIR}/{candidates[duplicate_of[i]][1]['image']}", f"{gap[i]:.4f}"]
             )  # fmt: skip
 
+    index = _index_crops(job.out)
     for (_, face), kept in zip(candidates, keep, strict=True):
-        _place(job.out, face["image"], None if kept else DUPLICATE)
+        _place(job.out, index, face["image"], None if kept else DUPLICATE)
     for record in stale:
         for face in record["faces"]:
             if "image" in face:
-                _place(job.out, face["image"], MISSING_SOURCE)
+                _place(job.out, index, face["image"], MISSING_SOURCE)
 
     kept_faces = [pair for pair, kept in zip(candidates, keep, strict=True) if kept]
     _write_csv(
