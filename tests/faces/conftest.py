@@ -7,15 +7,38 @@ scaled, rotated and placed on a background; the fixtures know where the face wen
 
 from __future__ import annotations
 
+import importlib
 import math
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
-pytest.importorskip("dlib", reason="face preprocessing tests need the optional extra `faces`")
-pytest.importorskip("imagehash", reason="face preprocessing tests need the optional extra `faces`")
+
+def _missing_modules() -> list[str]:
+    missing = []
+    for name in ("dlib", "imagehash", "skimage"):
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            missing.append(name)
+    return missing
+
+
+def pytest_collection_modifyitems(config, items):
+    """Skip (visibly) the tests of this folder when the optional extra `faces` is missing."""
+    missing = _missing_modules()
+    if not missing:
+        return
+    here = Path(__file__).parent
+    skip = pytest.mark.skip(
+        reason=f"needs pip install 'facegan[faces]' and scikit-image ({', '.join(missing)} missing)"
+    )
+    for item in items:
+        if here in Path(str(item.fspath)).parents:
+            item.add_marker(skip)
 
 
 @dataclass(frozen=True)
