@@ -300,3 +300,34 @@ def test_missing_or_empty_source_folder(tmp_path):
     (tmp_path / "raw" / "readme.txt").write_text("no photos here")
     with pytest.raises(FaceganError, match="no images found"):
         _run(tmp_path / "raw", tmp_path / "out")
+
+
+def _lfw_photo(face, side, canvas, offset):
+    """A 25 x 25 LFW face enlarged to `side` px on a grey `canvas`-px square photo."""
+    big = Image.fromarray((face * 255).astype(np.uint8)).resize(
+        (side, side), Image.Resampling.LANCZOS
+    )
+    photo = Image.new("L", (canvas, canvas), 128)
+    photo.paste(big, offset)
+    return np.asarray(photo.convert("RGB"))
+
+
+def test_dedupe_keeps_distinct_people_and_drops_their_copies(tmp_path):
+    from skimage import data
+
+    faces = data.lfw_subset()  # 100 faces of 25 x 25 px, then 100 non-faces
+    people = [0, 8, 12, 24, 28, 36]  # ones HOG finds once enlarged 6x
+    src, out = tmp_path / "raw", tmp_path / "out"
+    for person in people:
+        _save(_lfw_photo(faces[person], 150, 300, (75, 75)), src / f"p{person:02d}.png")
+        _save(_lfw_photo(faces[person], 180, 340, (90, 60)), src / f"p{person:02d}_copy.png")
+    summary = _run(src, out, align=True, dedupe=0.1)
+    assert summary["faces_found"] == 12
+    assert summary["kept"] == len(people) and summary["rejected"]["duplicate"] == len(people)
+    kept = {row["source"].split("_")[0].removesuffix(".png") for row in _manifest(out)}
+    assert kept == {f"p{person:02d}" for person in people}
+    with open(out / "duplicates.csv", newline="") as handle:
+        for row in csv.DictReader(handle):
+            removed = row["image"].split("/")[-1].split("-")[0].split("_")[0]
+            original = row["duplicate_of"].split("/")[-1].split("-")[0].split("_")[0]
+            assert removed == original  # each copy points at its own person
