@@ -244,6 +244,7 @@ def test_dedupe_by_perceptual_hash_keeps_the_sharpest(
     assert _run(src, out, align=True)["kept"] == 4
     assert len(list((out / "images").iterdir())) == 4
     assert not list((out / "rejected" / "duplicate").iterdir())
+    assert not (out / "duplicates.csv").exists()
 
 
 def test_several_faces_per_photo(tmp_path, astronaut, hopper, compose_scene, make_background):

@@ -206,6 +206,8 @@ def _finalize(
     )
     if job.dedupe is not None:
         _write_csv(job.out / DUPLICATES_FILE, ["image", "duplicate_of", "distance"], duplicate_rows)
+    else:  # left by an earlier run with --dedupe; it would describe files now back in images/
+        (job.out / DUPLICATES_FILE).unlink(missing_ok=True)
     if job.embed:
         embeddings = np.zeros((len(kept_faces), EMBEDDING_DIM), dtype=np.float32)
         for row, (_, face) in enumerate(kept_faces):
