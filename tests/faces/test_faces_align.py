@@ -2,7 +2,7 @@ import math
 
 import numpy as np
 import pytest
-from conftest import rotation_of
+from tests.faces.conftest import rotation_of
 
 from facegan.faces.align import (
     TEMPLATE,
