@@ -2,7 +2,6 @@ import math
 
 import numpy as np
 import pytest
-from tests.faces.conftest import rotation_of
 
 from facegan.faces.align import (
     TEMPLATE,
@@ -14,6 +13,7 @@ from facegan.faces.align import (
     warp,
 )
 from facegan.faces.detect import detect_faces
+from tests.faces.conftest import rotation_of
 
 
 def _similarity(scale, degrees, shift):
