@@ -83,3 +83,8 @@ def test_data_mistakes_are_one_line_errors(tmp_path, capsys):
         err = capsys.readouterr().err
         assert info.value.code == 2 and message in err, err
         assert err.startswith("error: ") and err.count("\n") == 1
+
+
+def test_the_faces_command_joins_the_data_commands():
+    result = runner.invoke(app, ["data", "faces", "--help"])
+    assert result.exit_code == 0 and "--embed" in result.output
