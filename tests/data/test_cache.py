@@ -107,3 +107,15 @@ def test_an_interrupted_build_leaves_no_entry(tmp_path):
     again = cached_images(tmp_path, "test", {"a": 1}, (2, 1, 2, 2), None)
     assert built.built and not again.built
     assert again.results["note"] == "hi" and again.results["extra"].tolist() == [0, 1]
+
+
+def test_a_concurrent_build_of_the_same_entry_uses_the_first(tmp_path):
+    def build_while_another_process_finishes(images):
+        images[:] = 2
+        cached_images(tmp_path, "test", {"a": 1}, (1, 1, 2, 2), lambda other: {"by": "other"})
+        return {"by": "me"}
+
+    result = cached_images(tmp_path, "test", {"a": 1}, (1, 1, 2, 2),
+                           build_while_another_process_finishes)
+    assert result.results["by"] == "other" and (result.images == 0).all()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []

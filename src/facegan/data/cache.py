@@ -22,15 +22,15 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import shutil
+import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-from facegan.runs import atomic_directory
 
 log = logging.getLogger(__name__)
 
@@ -94,24 +94,40 @@ def cached_images(cache_dir: Path | None, prefix: str, key: dict[str, Any],
     if loaded is not None:
         return loaded
     log.info("decoding %d images into the cache %s (once; later runs read it)", shape[0], entry)
-    with atomic_directory(entry) as tmp:
-        images = np.lib.format.open_memmap(tmp / IMAGES_FILE, mode="w+", dtype=np.uint8,
-                                           shape=shape)
-        results = build(images)
-        images.flush()
-        del images
-        arrays = {k: v for k, v in results.items() if isinstance(v, np.ndarray)}
-        if arrays:
-            np.savez(tmp / ARRAYS_FILE, **arrays)
-        meta = {k: v for k, v in results.items() if k not in arrays}
-        (tmp / META_FILE).write_text(json.dumps({"key": full_key, "results": meta}))
+    tmp = Path(tempfile.mkdtemp(prefix=f".{entry.name}.tmp-", dir=cache_dir))
+    tmp.chmod(0o755)  # mkdtemp's 0700 would hide a shared cache from other users
+    try:
+        _build(tmp, full_key, shape, build)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    if entry.exists() and _load(entry, full_key) is None:
+        shutil.rmtree(entry, ignore_errors=True)  # damaged: replace it
+    try:
+        os.replace(tmp, entry)
+    except OSError:  # another process (e.g. another DDP rank) finished this entry first
+        shutil.rmtree(tmp, ignore_errors=True)
     for stale in cache_dir.glob(f"{prefix}-*"):
         if stale != entry and stale.is_dir():
             shutil.rmtree(stale, ignore_errors=True)
     loaded = _load(entry, full_key)
-    assert loaded is not None, f"cache entry {entry} vanished after it was written"
+    if loaded is None:
+        raise RuntimeError(f"the cache entry {entry} cannot be read right after it was written")
     loaded.built = True
     return loaded
+
+
+def _build(folder: Path, key: dict[str, Any], shape: tuple[int, ...], build: Builder) -> None:
+    images = np.lib.format.open_memmap(folder / IMAGES_FILE, mode="w+", dtype=np.uint8,
+                                       shape=shape)
+    results = build(images)
+    images.flush()
+    del images
+    arrays = {k: v for k, v in results.items() if isinstance(v, np.ndarray)}
+    if arrays:
+        np.savez(folder / ARRAYS_FILE, **arrays)
+    meta = {k: v for k, v in results.items() if k not in arrays}
+    (folder / META_FILE).write_text(json.dumps({"key": key, "results": meta}))
 
 
 def open_images(path: Path) -> np.ndarray:
