@@ -121,7 +121,7 @@ class Trainer:
         self.rng = torch.Generator(device=self.device)
         self.rng.manual_seed(self.seed)
         self.critic = TrainingCritic(self.models.discriminator, train.diffaugment, self.rng)
-        self.training_models = GANModels(self.models.generator, self.critic)  # as objectives see
+        self.training_models = GANModels(self.models.generator, self.critic)  # objectives see it
         # Checking every step costs a host sync per loss: free on the CPU, not on a GPU.
         self.check_each_step = self.device.type == "cpu"
         self.check_losses = train.precision != "fp16"  # fp16 overflows are the scaler's job
