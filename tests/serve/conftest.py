@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import io
 import socket
 import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
+from PIL import Image
 from torch import nn
 
 from facegan.data.base import DataInfo
@@ -22,8 +25,17 @@ MNIST_INFO = DataInfo("MNIST", 32, 1)
 TINY_DCGAN = DCGANConfig(latent_dim=16, g_width=8, d_width=8)
 
 
+def pixels(png: bytes) -> np.ndarray:
+    """A PNG's pixels, ``(H, W)`` or ``(H, W, 3)`` uint8."""
+    return np.asarray(Image.open(io.BytesIO(png)))
+
+
 @pytest.fixture(scope="session")
 def mnist_generator_dir(tmp_path_factory) -> Path:
+    return save_tiny_mnist_generator(tmp_path_factory.mktemp("generator"))
+
+
+def save_tiny_mnist_generator(directory: Path) -> Path:
     """A saved (untrained) tiny MNIST DCGAN generator: generator.safetensors + generator.json."""
     torch.manual_seed(0)
     generator = build_models(TINY_DCGAN, MNIST_INFO).generator
@@ -32,7 +44,6 @@ def mnist_generator_dir(tmp_path_factory) -> Path:
     for module in generator.modules():
         if isinstance(module, nn.BatchNorm2d):
             module.running_var.fill_(0.02)
-    directory = tmp_path_factory.mktemp("generator")
     save_generator(directory, generator, TINY_DCGAN, MNIST_INFO, epoch=2, step=16)
     return directory
 

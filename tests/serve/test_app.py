@@ -1,16 +1,14 @@
 import asyncio
 import base64
-import io
 
 import numpy as np
 import pytest
 import torch
-from PIL import Image
 
 from facegan.sampling import generate_images
 from facegan.serve.images import to_uint8
 from facegan.serve.models import load_served_model
-from tests.serve.conftest import SlowModel, conditional_model
+from tests.serve.conftest import SlowModel, conditional_model, pixels
 
 pytest.importorskip("fastapi")
 from fastapi.testclient import TestClient  # noqa: E402
@@ -29,10 +27,6 @@ def client(mnist):
               conditional_model("embedding")]
     with TestClient(create_app(models)) as test_client:
         yield test_client
-
-
-def pixels(content: bytes) -> np.ndarray:
-    return np.asarray(Image.open(io.BytesIO(content)))
 
 
 def test_health_lists_models_and_queue(client):
