@@ -137,7 +137,11 @@ async function start() {
   document.querySelector('label[for="model"]').hidden = models.length < 2;
   showModel();
 
-  $("model").addEventListener("change", () => { showModel(); generate(); });
+  $("model").addEventListener("change", () => {
+    showModel();
+    generate();
+    if (!$("strip").hidden) interpolate();
+  });
   $("seed").addEventListener("change", generate);
   $("count").addEventListener("change", generate);
   $("embedding").addEventListener("change", generate);
