@@ -7,7 +7,12 @@ import torch
 from facegan.cli import main
 from facegan.export import META_KEY, TORCHSCRIPT_META_FILE, export_generator
 from facegan.models.io import load_generator
-from tests.serve.conftest import TinyConditionalGenerator, pixels, save_tiny_mnist_generator
+from tests.serve.conftest import (
+    TinyConditionalGenerator,
+    conditional_model,
+    pixels,
+    save_tiny_mnist_generator,
+)
 
 
 def quiet_jit_load(path, **kwargs):
@@ -95,6 +100,26 @@ def test_conditional_generator_exports_with_its_condition(tmp_path):
     z, c = torch.randn(4, 8), torch.tensor([0, 1, 2, 1])
     with torch.no_grad():
         torch.testing.assert_close(quiet_jit_load(result.path)(z, c), generator(z, c))
+
+
+def test_class_conditional_onnx_export_serves_the_same_images(tmp_path):
+    pytest.importorskip("onnxruntime")
+    pytest.importorskip("fastapi")
+    from fastapi.testclient import TestClient
+
+    from facegan.serve.app import create_app
+    from facegan.serve.models import onnx_model
+
+    served = conditional_model("class", name="torch")
+    generator = TinyConditionalGenerator("class", 3)
+    export = export_generator(generator, {"data": served.data}, "onnx", tmp_path / "g.onnx")
+    client = TestClient(create_app([served, onnx_model("onnx", export.path)]))
+    assert client.get("/api/model", params={"name": "onnx"}).json()["labels"] == \
+        ["zero", "one", "two"]
+    torch_png, onnx_png = (client.post("/api/generate", json={
+        "model": name, "seed": 4, "n": 6, "labels": ["two"]}).content
+        for name in ("torch", "onnx"))
+    assert abs(pixels(torch_png).astype(int) - pixels(onnx_png)).max() <= 1
 
 
 @pytest.mark.parametrize(("args", "message"), [

@@ -95,11 +95,14 @@ def _write_onnx(generator: nn.Module, spec: ConditionSpec, description: str, pat
 
     inputs = example_inputs(generator, spec, TRACE_BATCH)
     batch = torch.export.Dim("batch", min=1, max=4096)
-    torch.onnx.export(
-        generator, inputs, str(path), dynamo=True, verbose=False,
-        input_names=["z", "c"][:len(inputs)], output_names=["images"],
-        dynamic_shapes=tuple({0: batch} for _ in inputs),
-    )
+    with warnings.catch_warnings():
+        # z and c share the batch axis on purpose; the exporter notes that it names it once
+        warnings.filterwarnings("ignore", message=".*axis name: batch will not be used")
+        torch.onnx.export(
+            generator, inputs, str(path), dynamo=True, verbose=False,
+            input_names=["z", "c"][:len(inputs)], output_names=["images"],
+            dynamic_shapes=tuple({0: batch} for _ in inputs),
+        )
     model = onnx.load(str(path))
     model.metadata_props.add(key=META_KEY, value=description)
     onnx.save(model, str(path))

@@ -71,7 +71,11 @@ def onnx_model(name: str, path: Path) -> ServedModel:
     require_onnx()
     import onnxruntime
 
-    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    options = onnxruntime.SessionOptions()
+    # one thread budget for both backends: what torch uses (OMP_NUM_THREADS, set_num_threads)
+    options.intra_op_num_threads = torch.get_num_threads()
+    session = onnxruntime.InferenceSession(str(path), options,
+                                           providers=["CPUExecutionProvider"])
     description = session.get_modelmeta().custom_metadata_map.get(META_KEY)
     if description is None:
         raise FaceganError(f"{path} has no facegan description; export it with "
