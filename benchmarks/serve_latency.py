@@ -28,7 +28,7 @@ from facegan.models.base import build_models
 from facegan.models.dcgan import DCGANConfig
 from facegan.models.io import load_generator, save_generator
 from facegan.serve.app import create_app
-from facegan.serve.images import latent_noise
+from facegan.serve.images import latent_noise, seeded
 from facegan.serve.models import ServedModel, load_served_model
 
 INFO = DataInfo("Faces64", 64, 3)
@@ -91,7 +91,7 @@ def main() -> None:
                 for model in models:
                     for n in (1, 64):
                         repeats = args.repeats if n == 1 else max(3, args.repeats // 4)
-                        z = latent_noise(n, model.latent_dim, 0, None)
+                        z = latent_noise(n, model.latent_dim, seeded(0), None)
 
                         def request(name=model.name, n=n):
                             response = http.post("/api/generate",

@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from facegan import __version__
 from facegan.conditions import ConditionError
-from facegan.serve.images import latent_noise, png_base64_list, png_bytes, slerp
+from facegan.serve.images import latent_noise, png_base64_list, png_bytes, seeded, slerp
 from facegan.serve.models import ServedModel
 from facegan.serve.schemas import Condition, GenerateRequest, ImagesResponse, InterpolateRequest
 from facegan.serve.work_queue import QueueFull, WorkQueue
@@ -105,8 +105,8 @@ def create_app(models: Sequence[ServedModel], queue_limit: int = 16) -> FastAPI:
     async def generate(body: GenerateRequest) -> Response:
         """``n`` images from ``seed``: one PNG (a grid when n > 1) or JSON with one PNG each."""
         model = pick(body.model, ("body", "model"))
-        rng = torch.Generator().manual_seed(body.seed)
-        z = latent_noise(body.n, model.latent_dim, body.seed, body.truncation, rng)
+        rng = seeded(body.seed)
+        z = latent_noise(body.n, model.latent_dim, rng, body.truncation)
         c = condition(model, body, body.n, rng)
         return await respond(model, z, c, body, None, f"facegan-{model.name}-{body.seed}.png")
 
@@ -114,9 +114,9 @@ def create_app(models: Sequence[ServedModel], queue_limit: int = 16) -> FastAPI:
     async def interpolate(body: InterpolateRequest) -> Response:
         """A strip of ``steps`` images walking from ``seed_a``'s noise to ``seed_b``'s."""
         model = pick(body.model, ("body", "model"))
-        rng = torch.Generator().manual_seed(body.seed_a)
-        z_a = latent_noise(1, model.latent_dim, body.seed_a, body.truncation, rng)[0]
-        z_b = latent_noise(1, model.latent_dim, body.seed_b, body.truncation)[0]
+        rng = seeded(body.seed_a)
+        z_a = latent_noise(1, model.latent_dim, rng, body.truncation)[0]
+        z_b = latent_noise(1, model.latent_dim, seeded(body.seed_b), body.truncation)[0]
         c = condition(model, body, 1, rng)  # one condition for the whole strip
         c = None if c is None else c.expand(body.steps, *c.shape[1:])
         name = f"facegan-{model.name}-{body.seed_a}-{body.seed_b}.png"

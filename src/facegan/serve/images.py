@@ -18,10 +18,9 @@ from torchvision.utils import make_grid
 from facegan.viz.grids import grid_columns
 
 
-def latent_noise(n: int, latent_dim: int, seed: int, truncation: float | None,
-                 rng: torch.Generator | None = None) -> torch.Tensor:
-    """``(n, latent_dim)`` standard normal noise from ``seed``, optionally truncated."""
-    rng = rng or torch.Generator().manual_seed(seed)
+def latent_noise(n: int, latent_dim: int, rng: torch.Generator,
+                 truncation: float | None) -> torch.Tensor:
+    """``(n, latent_dim)`` standard normal noise drawn from ``rng``, optionally truncated."""
     z = torch.randn(n, latent_dim, generator=rng)
     if truncation is not None:
         outside = z.abs() > truncation
@@ -29,6 +28,11 @@ def latent_noise(n: int, latent_dim: int, seed: int, truncation: float | None,
             z[outside] = torch.randn(int(outside.sum()), generator=rng)
             outside = z.abs() > truncation
     return z
+
+
+def seeded(seed: int) -> torch.Generator:
+    """The CPU generator that `facegan.sampling.generate_images` draws its noise from."""
+    return torch.Generator().manual_seed(seed)
 
 
 def slerp(a: torch.Tensor, b: torch.Tensor, steps: int) -> torch.Tensor:

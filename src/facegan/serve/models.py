@@ -33,21 +33,22 @@ class ServedModel:
     run: GenerateFn
     training: dict[str, Any] = field(default_factory=dict)  # epoch and step when saved
     metrics: dict[str, Any] = field(default_factory=dict)  # the run's last logged metrics
+    condition: ConditionSpec = field(init=False)
 
-    @property
-    def condition(self) -> ConditionSpec:
-        return ConditionSpec.from_data(self.data)
+    def __post_init__(self) -> None:
+        # read once, so a model the server cannot condition fails at start-up, not per request
+        object.__setattr__(self, "condition", ConditionSpec.from_data(self.data))
 
     def describe(self) -> dict[str, Any]:
         """What ``GET /api/model`` answers."""
         spec = self.condition
+        labelled = spec.kind in ("class", "multilabel")
         return {
             "name": self.name, "backend": self.backend, "dataset": self.data.get("name"),
             "resolution": self.data["image_size"], "channels": self.data["channels"],
-            "latent_dim": self.latent_dim, "label_kind": spec.kind if spec.kind in
-            ("class", "multilabel") else "none", "labels": list(spec.label_names),
-            "embedding_dim": spec.embedding_dim, "training": self.training,
-            "metrics": self.metrics,
+            "latent_dim": self.latent_dim, "label_kind": spec.kind if labelled else "none",
+            "labels": list(spec.label_names), "embedding_dim": spec.embedding_dim,
+            "training": self.training, "metrics": self.metrics,
         }
 
 
