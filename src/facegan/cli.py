@@ -42,7 +42,7 @@ def _root(
 ) -> None:
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
                         format="facegan: %(message)s", stream=sys.stderr, force=True)
-    for noisy in ("matplotlib", "PIL", "urllib3"):
+    for noisy in ("matplotlib", "PIL", "urllib3", "onnx_ir", "onnxscript"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
