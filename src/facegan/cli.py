@@ -140,7 +140,10 @@ def data_inspect(
     = Path("real_images.png"),
     n: Annotated[int, typer.Option("-n", help="Images in the grid.")] = 64,
 ) -> None:
-    """Print counts, image sizes, channels, label statistics and skipped files; save a grid."""
+    """Print counts, image sizes, channels, label statistics and skipped files; save a grid.
+
+    The dataset is built as training builds it, so its decoded-image cache is written too.
+    """
     from facegan.data.base import build_dataset
     from facegan.data.inspect import data_section_for, describe, save_real_grid
 
