@@ -111,6 +111,12 @@ class Trainer:
             generator=torch.Generator().manual_seed(config.run.seed)).to(self.device)
         self.counters = Counters()
         self.last_checkpoint: Path | None = None
+        self.evaluator = None
+        if config.eval.every > 0 and self.dist.is_main:
+            from facegan.metrics.training_hook import TrainingEvaluator
+
+            self.evaluator = TrainingEvaluator(config, self.dataset, self.run, self.device,
+                                               progress=self.progress)
         if resume:
             self._resume()
         elif self.dist.is_main:
@@ -238,6 +244,8 @@ class Trainer:
     # -- end of epoch ------------------------------------------------------------------------
 
     def _end_epoch(self) -> None:
+        if self.evaluator is not None:  # eval/* values join this epoch's last metrics line
+            self.evaluator.after_epoch(self.counters, self.models.generator, self.reporter)
         self._flush_stats(None)
         if self.dist.is_main:
             epoch = self.counters.epoch
