@@ -120,8 +120,9 @@ def features_train(
     config: Annotated[Path, typer.Argument(help="YAML recipe whose data section is used.")],
     overrides: Overrides = None,
     epochs: Annotated[int, typer.Option(help="Training epochs.")] = 3,
-    width: Annotated[int, typer.Option(help="Channels of the first conv; features are 4x.")]
-    = 32,
+    width: Annotated[int, typer.Option(help="Channels of the first convolution.")] = 32,
+    feature_dim: Annotated[int, typer.Option(help="Feature dimension (FID needs more images "
+                                                  "than this).")] = 128,
     out: Annotated[Optional[Path], typer.Option(help="Output folder (default models/<Dataset>/"
                                                      "features/classifier).")] = None,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
@@ -131,7 +132,7 @@ def features_train(
     from facegan.metrics.classifier_training import train_classifier
 
     report = train_classifier(load_config(config, overrides or []), out_dir=out, epochs=epochs,
-                              width=width, progress=progress)
+                              width=width, feature_dim=feature_dim, progress=progress)
     typer.echo(f"classifier: validation accuracy {report.validation_accuracy:.4f} on "
                f"{report.num_validation} held-out images ({report.num_train} trained on, "
                f"{report.seconds:.0f} s); saved to {report.directory}")

@@ -4,7 +4,7 @@ Inception features describe natural photos; for MNIST-like or synthetic data a c
 on the data itself measures what matters (digit shape, face attributes), runs fast on a CPU and
 needs no download. ``facegan features train CONFIG`` trains it (see classifier_training.py) and
 saves ``classifier.safetensors`` + ``classifier.json`` into ``models/<Dataset>/features/
-classifier/``. The features are the globally pooled last convolution (``4 * width`` values);
+classifier/``. The features are its hidden layer (``feature_dim`` values, 128 by default);
 the same network's logits score conditional generators (conditional.py).
 """
 
@@ -39,6 +39,7 @@ class ClassifierSpec:
     label_names: tuple[str, ...]
     label_kind: Literal["class", "multilabel"]
     width: int = 32
+    feature_dim: int = 128
 
     @property
     def num_labels(self) -> int:
@@ -46,7 +47,12 @@ class ClassifierSpec:
 
 
 class FeatureClassifier(nn.Module):
-    """``(N, C, S, S)`` in [-1, 1] -> features ``(N, 4 * width)`` and logits ``(N, L)``."""
+    """``(N, C, S, S)`` in [-1, 1] -> features ``(N, feature_dim)`` and logits ``(N, L)``.
+
+    Three conv blocks halve the resolution down to a 4x4 map (spatial layout matters for digits
+    and faces, so it is flattened rather than averaged), then one hidden layer gives the
+    features, as in the LeNet-style classifiers commonly used for MNIST FIDs.
+    """
 
     def __init__(self, spec: ClassifierSpec) -> None:
         super().__init__()
@@ -59,14 +65,14 @@ class FeatureClassifier(nn.Module):
         self.body = nn.Sequential(
             *block(spec.channels, w), nn.MaxPool2d(2),
             *block(w, 2 * w), nn.MaxPool2d(2),
-            *block(2 * w, 4 * w),
-            nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+            *block(2 * w, 4 * w), nn.AdaptiveAvgPool2d(4),
+            nn.Flatten(), nn.Linear(4 * w * 16, spec.feature_dim), nn.ReLU(inplace=True),
         )
-        self.head = nn.Linear(4 * w, spec.num_labels)
-        self.num_features = 4 * w
+        self.head = nn.Linear(spec.feature_dim, spec.num_labels)
+        self.num_features = spec.feature_dim
 
     def features_and_logits(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        features = self.body(images)  # (N, 4w)
+        features = self.body(images)  # (N, feature_dim)
         return features, self.head(features)  # (N, L)
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
@@ -95,7 +101,7 @@ def load_classifier(directory: Path) -> tuple[FeatureClassifier, ClassifierSpec,
         raise FaceganError(f"{directory / META} is not a facegan classifier description")
     spec = ClassifierSpec(channels=meta["channels"], image_size=meta["image_size"],
                           label_names=tuple(meta["label_names"]), label_kind=meta["label_kind"],
-                          width=meta["width"])
+                          width=meta["width"], feature_dim=meta["feature_dim"])
     model = FeatureClassifier(spec)
     model.load_state_dict(load_file(str(directory / WEIGHTS)))
     return model.eval(), spec, meta

@@ -60,6 +60,7 @@ def count_correct(logits: torch.Tensor, labels: torch.Tensor, kind: str) -> floa
 
 def train_classifier(config: Config, *, out_dir: Path | None = None, epochs: int = 3,
                      batch_size: int = 64, lr: float = 1e-3, width: int = 32,
+                     feature_dim: int = 128,
                      validation_fraction: float = 0.1, seed: int = 0,
                      progress: bool = True) -> ClassifierReport:
     """Train on ``config.data`` and save to ``out_dir`` (default
@@ -78,7 +79,8 @@ def train_classifier(config: Config, *, out_dir: Path | None = None, epochs: int
     order = torch.randperm(n, generator=torch.Generator().manual_seed(seed)).tolist()
     train_set, val_set = Subset(dataset, order[num_val:]), Subset(dataset, order[:num_val])
     spec = ClassifierSpec(channels=info.channels, image_size=info.image_size,
-                          label_names=info.label_names, label_kind=info.label_kind, width=width)
+                          label_names=info.label_names, label_kind=info.label_kind, width=width,
+                          feature_dim=feature_dim)
     torch.manual_seed(seed)
     model = FeatureClassifier(spec)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
