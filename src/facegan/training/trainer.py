@@ -235,7 +235,8 @@ class Trainer:
     def _flush_stats(self, bar: tqdm | None) -> None:
         c = self.counters
         c.elapsed = time.perf_counter() - self._clock
-        record = self.reporter.flush(step=c.step, epoch=c.epoch + 1, images_seen=c.images_seen,
+        epoch = c.epoch + 1 if c.batch_in_epoch else c.epoch  # at an epoch's end: that epoch
+        record = self.reporter.flush(step=c.step, epoch=epoch, images_seen=c.images_seen,
                                      time=round(c.elapsed, 3))
         if record and bar is not None:
             bar.set_postfix({short: f"{record[key]:.3g}" for key, short in PROGRESS_NAMES.items()
