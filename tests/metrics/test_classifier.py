@@ -58,3 +58,22 @@ def test_missing_or_mismatched_classifier_is_a_clear_error(trained_classifier, t
     with pytest.raises(FaceganError, match="unknown feature extractor 'vgg'; valid choices: "
                                            "classifier, face, inception"):
         build_feature_extractor(FeaturesConfig(name="vgg"), DIGITS, tmp_path)
+
+
+def test_cli_features_train_saves_beside_the_runs_of_the_dataset(balanced_mnist_dir, tmp_path,
+                                                                 capsys):
+    from facegan.cli import main
+    from tests.conftest import MNIST_CONFIG
+
+    with pytest.raises(SystemExit) as exit_code:
+        main(["features", "train", str(MNIST_CONFIG), "--set", f"data.root={balanced_mnist_dir}",
+              "--set", "data.download=false", "--set", "data.limit=100", "--set",
+              f"run.root={tmp_path / 'models'}", "--epochs", "1", "--width", "4",
+              "--feature-dim", "8", "--no-progress"])
+    assert exit_code.value.code == 0
+    out = capsys.readouterr().out
+    assert "classifier: validation accuracy" in out and "10 held-out images" in out
+    saved = tmp_path / "models" / "MNIST" / "features" / "classifier"
+    meta = json.loads((saved / "classifier.json").read_text())
+    assert (meta["width"], meta["feature_dim"], meta["num_train"]) == (4, 8, 90)
+    assert meta["data"]["limit"] == 100 and meta["dataset"] == "MNIST"

@@ -115,7 +115,7 @@ class GeneratorEvaluator:
             raise FaceganError(f"--num-samples must be at least 1 (got {settings.num_samples})")
         self.num_real = settings.num_real or min(settings.num_samples, len(dataset))
         self._real_features: torch.Tensor | None = None
-        for instrument in (extractor, classifier):
+        for instrument in (extractor, classifier, embedder):
             if isinstance(instrument, nn.Module):
                 instrument.to(self.device).eval()
 
@@ -124,8 +124,10 @@ class GeneratorEvaluator:
     def real_features(self) -> torch.Tensor:
         """Extractor features of the chosen real images ``(num_real, D)``; cached on disk."""
         if self._real_features is None:
+            instrument = {k: v for k, v in self.extractor.describe().items()
+                          if k != "weights"}  # identified by its hash, wherever the file is
             identity = {**self.data_identity, "split": self.split,
-                        "dataset_size": len(self.dataset), **self.extractor.describe(),
+                        "dataset_size": len(self.dataset), **instrument,
                         "num_real": self.num_real, "seed": self.settings.seed}
             path = cache.cache_file(self.cache_dir, identity) if self.cache_dir else None
             features = cache.load_cached(path) if path else None
