@@ -18,7 +18,7 @@ import torch
 
 from facegan.config import load_config
 from facegan.metrics.classifier_training import features_root_for, train_classifier
-from facegan.metrics.evaluate import EvalSettings, format_table
+from facegan.metrics.evaluate import EvalSettings, format_table, parse_metrics
 from facegan.metrics.run_evaluation import CACHE_DIR, evaluate_path
 from facegan.runs import RunDir
 from facegan.training import Trainer
@@ -31,6 +31,7 @@ def main() -> None:
     parser.add_argument("--root", type=Path, default=Path("/tmp/facegan-bench"))
     parser.add_argument("--epochs", type=int, default=1, help="GAN training epochs")
     parser.add_argument("--classifier-epochs", type=int, default=3)
+    parser.add_argument("--classifier-width", type=int, default=16)
     parser.add_argument("--width", type=int, default=32, help="generator/critic width")
     parser.add_argument("--num-samples", type=int, nargs="+", default=[1000, 5000])
     parser.add_argument("--metrics", default="fid,kid,pr")
@@ -46,7 +47,8 @@ def main() -> None:
 
     classifier_dir = features_root_for(config) / "classifier"
     if not (classifier_dir / "classifier.safetensors").is_file():
-        report = train_classifier(config, epochs=args.classifier_epochs)
+        report = train_classifier(config, epochs=args.classifier_epochs,
+                                  width=args.classifier_width, progress=False)
         print(f"classifier: validation accuracy {report.validation_accuracy:.4f} "
               f"({report.num_train} train / {report.num_validation} held out), "
               f"{report.seconds:.0f} s")
@@ -54,14 +56,14 @@ def main() -> None:
     run = RunDir.for_config(config)
     if not (run.saved_models / "generator").is_dir():
         start = time.perf_counter()
-        result = Trainer(config).fit()
+        result = Trainer(config, progress=False).fit()
         print(f"GAN: {result.counters.epoch} epochs, {result.counters.step} steps in "
               f"{time.perf_counter() - start:.0f} s")
 
     for n in args.num_samples:
         shutil.rmtree(run.path.parent / CACHE_DIR, ignore_errors=True)
         for cache_state in ("cold", "warm"):
-            settings = EvalSettings(metrics=tuple(args.metrics.split(",")), num_samples=n,
+            settings = EvalSettings(metrics=parse_metrics(args.metrics), num_samples=n,
                                     progress=False)
             start = time.perf_counter()
             result = evaluate_path(run.path, settings, features="classifier",

@@ -120,7 +120,7 @@ def features_train(
     config: Annotated[Path, typer.Argument(help="YAML recipe whose data section is used.")],
     overrides: Overrides = None,
     epochs: Annotated[int, typer.Option(help="Training epochs.")] = 3,
-    width: Annotated[int, typer.Option(help="Channels of the first convolution.")] = 32,
+    width: Annotated[int, typer.Option(help="Channels of the first convolution.")] = 16,
     feature_dim: Annotated[int, typer.Option(help="Feature dimension (FID needs more images "
                                                   "than this).")] = 128,
     out: Annotated[Optional[Path], typer.Option(help="Output folder (default models/<Dataset>/"

@@ -38,7 +38,7 @@ class ClassifierSpec:
     image_size: int
     label_names: tuple[str, ...]
     label_kind: Literal["class", "multilabel"]
-    width: int = 32
+    width: int = 16
     feature_dim: int = 128
 
     @property

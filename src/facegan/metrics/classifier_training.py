@@ -59,7 +59,7 @@ def count_correct(logits: torch.Tensor, labels: torch.Tensor, kind: str) -> floa
 
 
 def train_classifier(config: Config, *, out_dir: Path | None = None, epochs: int = 3,
-                     batch_size: int = 64, lr: float = 1e-3, width: int = 32,
+                     batch_size: int = 64, lr: float = 1e-3, width: int = 16,
                      feature_dim: int = 128,
                      validation_fraction: float = 0.1, seed: int = 0,
                      progress: bool = True) -> ClassifierReport:
