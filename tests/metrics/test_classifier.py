@@ -77,3 +77,14 @@ def test_cli_features_train_saves_beside_the_runs_of_the_dataset(balanced_mnist_
     meta = json.loads((saved / "classifier.json").read_text())
     assert (meta["width"], meta["feature_dim"], meta["num_train"]) == (4, 8, 90)
     assert meta["data"]["limit"] == 100 and meta["dataset"] == "MNIST"
+
+
+def test_multilabel_loss_and_accuracy_count_each_attribute():
+    from facegan.metrics.classifier_training import count_correct, labelled_loss
+
+    logits = torch.tensor([[2.0, -1.0, 0.5], [-3.0, 1.0, -0.5]])
+    labels = torch.tensor([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+    assert count_correct(logits, labels, "multilabel") == pytest.approx(2 / 3 + 1)
+    expected = torch.nn.functional.binary_cross_entropy_with_logits(logits, labels)
+    assert labelled_loss(logits, labels, "multilabel") == pytest.approx(float(expected))
+    assert count_correct(logits, torch.tensor([0, 1]), "class") == 2
