@@ -115,6 +115,7 @@ class GeneratorEvaluator:
             raise FaceganError(f"--num-samples must be at least 1 (got {settings.num_samples})")
         self.num_real = settings.num_real or min(settings.num_samples, len(dataset))
         self._real_features: torch.Tensor | None = None
+        self._embeddings: torch.Tensor | None = None
         for instrument in (extractor, classifier, embedder):
             if isinstance(instrument, nn.Module):
                 instrument.to(self.device).eval()
@@ -174,17 +175,20 @@ class GeneratorEvaluator:
         return kind
 
     def conditions(self, kind: str, n: int) -> torch.Tensor | None:
+        """The ``c`` of each generated image; the same every call (kept for the next epoch)."""
         seed = self.settings.seed + 1  # independent of the real images picked for features
         if kind == "labels":
             return draw_labels(self.dataset, n, seed)
         if kind == "embedding":
-            picks = torch.randint(len(self.dataset), (n,),
-                                  generator=torch.Generator().manual_seed(seed)).tolist()
-            images = (x.to(self.device) for x, _ in
-                      real_batches(self.dataset, picks, self.settings.batch_size))
-            return collect(images, n, lambda x: {"embedding": self.embedder(x)},
-                           desc="conditioning embeddings",
-                           progress=self.settings.progress)["embedding"]
+            if self._embeddings is None:
+                picks = torch.randint(len(self.dataset), (n,),
+                                      generator=torch.Generator().manual_seed(seed)).tolist()
+                images = (x.to(self.device) for x, _ in
+                          real_batches(self.dataset, picks, self.settings.batch_size))
+                self._embeddings = collect(images, n, lambda x: {"embedding": self.embedder(x)},
+                                           desc="conditioning embeddings",
+                                           progress=self.settings.progress)["embedding"]
+            return self._embeddings
         return None
 
     # -- the evaluation ---------------------------------------------------------------------
