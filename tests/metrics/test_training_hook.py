@@ -3,6 +3,7 @@
 import json
 
 import pytest
+import torch
 
 from facegan.errors import FaceganError
 from facegan.models.io import load_generator
@@ -47,3 +48,24 @@ def test_eval_config_mistakes_are_named(tiny_config, balanced_mnist_dir, trained
                                             "eval.best_metric=accuracy")))
     with pytest.raises(FaceganError, match=r"config key 'eval.metrics.0'"):
         tiny_config("eval.metrics=[fjd]")
+
+
+def test_the_best_value_survives_a_restart(tiny_config, balanced_mnist_dir, trained_classifier):
+    from facegan.data.base import build_dataset
+    from facegan.metrics.training_hook import TrainingEvaluator
+    from facegan.runs import RunDir
+
+    cfg = tiny_config(*eval_overrides(balanced_mnist_dir, trained_classifier))
+    run = RunDir.for_config(cfg)
+    (run.saved_models / "best").mkdir(parents=True)
+    (run.saved_models / "best" / "best.json").write_text('{"metric": "fid", "value": 5.0}')
+    hook = TrainingEvaluator(cfg, build_dataset(cfg.data), run, torch.device("cpu"))
+    assert hook.best_value == 5.0
+    assert hook._improves(4.9) and not hook._improves(5.1)  # lower FID is better
+
+    by_recall = tiny_config(*eval_overrides(balanced_mnist_dir, trained_classifier,
+                                            "eval.best_metric=recall"))
+    hook = TrainingEvaluator(by_recall, build_dataset(cfg.data), run, torch.device("cpu"))
+    assert hook.best_value is None  # the saved best was chosen by another metric
+    hook.best_value = 0.5
+    assert hook._improves(0.6) and not hook._improves(0.4)  # higher recall is better
