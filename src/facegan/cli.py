@@ -219,6 +219,89 @@ def export(
                f"PyTorch: {result.max_abs_difference:.1e}")
 
 
+features_app = typer.Typer(help="Feature extractors for evaluation (train the classifier).",
+                            no_args_is_help=True)
+app.add_typer(features_app, name="features")
+
+
+@features_app.command("train")
+def features_train(
+    config: Annotated[Path, typer.Argument(help="YAML recipe whose data section is used.")],
+    overrides: Overrides = None,
+    epochs: Annotated[int, typer.Option(help="Training epochs.")] = 3,
+    width: Annotated[int, typer.Option(help="Channels of the first convolution.")] = 16,
+    feature_dim: Annotated[int, typer.Option(help="Feature dimension (FID needs more images "
+                                                  "than this).")] = 128,
+    out: Annotated[Optional[Path], typer.Option(help="Output folder (default models/<Dataset>/"
+                                                     "features/classifier).")] = None,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+) -> None:
+    """Train the `classifier` feature extractor on a config's labelled dataset."""
+    from facegan.config import load_config
+    from facegan.metrics.classifier_training import train_classifier
+
+    report = train_classifier(load_config(config, overrides or []), out_dir=out, epochs=epochs,
+                              width=width, feature_dim=feature_dim, progress=progress)
+    typer.echo(f"classifier: validation accuracy {report.validation_accuracy:.4f} on "
+               f"{report.num_validation} held-out images ({report.num_train} trained on, "
+               f"{report.seconds:.0f} s); saved to {report.directory}")
+
+
+@app.command()
+def evaluate(
+    path: Annotated[Path, typer.Argument(help="Run directory, checkpoint or generator folder.")],
+    metrics: Annotated[str, typer.Option(help="Comma-separated: fid, kid, pr, acc, id.")]
+    = "fid,kid,pr",
+    features: Annotated[str, typer.Option(help="Feature extractor: classifier, inception, "
+                                               "face.")] = "classifier",
+    num_samples: Annotated[int, typer.Option(help="Generated images.")] = 1000,
+    num_real: Annotated[Optional[int], typer.Option(help="Real images (default: as many as "
+                                                         "--num-samples).")] = None,
+    json_out: Annotated[Optional[Path], typer.Option("--json", help="Write the results here.")]
+    = None,
+    inception_weights: Annotated[Optional[Path], typer.Option(
+        help="Local Inception weights (offline); default: download once to torch's cache.")]
+    = None,
+    classifier: Annotated[Optional[Path], typer.Option(
+        help="Classifier folder (default models/<Dataset>/features/classifier).")] = None,
+    face_models: Annotated[Optional[Path], typer.Option(
+        help="Folder with dlib's .dat models (default: face-recognition-models).")] = None,
+    embedder: Annotated[str, typer.Option(help="Extractor embedding faces for id.")] = "face",
+    condition: Annotated[str, typer.Option(help="c passed to the generator: auto, none, "
+                                                "labels, embedding.")] = "auto",
+    config: Annotated[Optional[Path], typer.Option(help="Config for the real data (default: "
+                                                        "the run's config.yaml).")] = None,
+    overrides: Overrides = None,
+    batch_size: Annotated[int, typer.Option(help="Images per batch.")] = 64,
+    seed: Annotated[int, typer.Option(help="Picks real images, noise and conditions.")] = 0,
+    cache: Annotated[bool, typer.Option(help="Cache real-image features in "
+                                             "models/<Dataset>/.fidcache.")] = True,
+    device: Annotated[str, typer.Option(help="cpu or cuda.")] = "cpu",
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+) -> None:
+    """Measure a trained generator: FID/KID, precision/recall, conditional scores."""
+    import json
+
+    from facegan.metrics.evaluate import EvalSettings, format_table, parse_metrics
+    from facegan.metrics.run_evaluation import evaluate_path
+
+    if condition not in ("auto", "none", "labels", "embedding"):
+        raise FaceganError(f"--condition {condition!r}: choose auto, none, labels or embedding")
+    settings = EvalSettings(metrics=parse_metrics(metrics), num_samples=num_samples,
+                            num_real=num_real, batch_size=batch_size, seed=seed,
+                            condition=condition, progress=progress)  # type: ignore[arg-type]
+    result = evaluate_path(path, settings, features=features,
+                           inception_weights=inception_weights, classifier=classifier,
+                           face_models=face_models, embedder=embedder, config_path=config,
+                           overrides=overrides or [], use_cache=cache, device=device)
+    typer.echo(format_table(result))
+    typer.echo(f"({result.seconds:.1f} s)")
+    if json_out is not None:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(json.dumps(result.to_dict(), indent=2) + "\n")
+        typer.echo(f"wrote {json_out}")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: user mistakes (FaceganError) print one line and exit 2, no traceback."""
     try:

@@ -85,6 +85,22 @@ class LogConfig:
     histograms: bool = True
 
 
+@config_dataclass
+class EvalConfig:
+    """Evaluation during training (facegan.metrics); results go to metrics.jsonl as eval/*."""
+
+    every: int = 0  # epochs between two evaluations; 0 turns evaluation off
+    metrics: tuple[Literal["fid", "kid", "pr", "acc", "id"], ...] = ("fid",)
+    features: str = "classifier"  # feature extractor: inception, classifier or face
+    features_weights: str | None = None  # None: the extractor's default place
+    num_samples: int = 1000  # generated images per evaluation
+    num_real: int | None = None  # None: as many as num_samples (at most the dataset)
+    batch_size: int = 64
+    # keep saved_models/best/ by this result (None: do not keep a best generator)
+    best_metric: Literal["fid", "kid", "precision", "recall", "accuracy",
+                         "identity_similarity"] | None = "fid"
+
+
 @dataclass(frozen=True)
 class Config:
     """A complete, validated run configuration."""
@@ -95,6 +111,7 @@ class Config:
     run: RunConfig = field(default_factory=RunConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     log: LogConfig = field(default_factory=LogConfig)
+    eval: EvalConfig = field(default_factory=EvalConfig)
 
     def to_dict(self) -> dict[str, Any]:
         return _plain(dataclasses.asdict(self))
@@ -103,9 +120,10 @@ class Config:
         return yaml.safe_dump(self.to_dict(), sort_keys=False)
 
 
-PLAIN_SECTIONS: dict[str, type] = {"run": RunConfig, "train": TrainConfig, "log": LogConfig}
+PLAIN_SECTIONS: dict[str, type] = {"run": RunConfig, "train": TrainConfig, "log": LogConfig,
+                                   "eval": EvalConfig}
 NAMED_SECTIONS: dict[str, Registry] = {"data": DATASETS, "model": MODELS, "objective": OBJECTIVES}
-SECTIONS = ("run", "data", "model", "objective", "train", "log")
+SECTIONS = ("run", "data", "model", "objective", "train", "log", "eval")
 
 
 def load_config(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> Config:

@@ -61,14 +61,17 @@ class Registry(Generic[BuilderT]):
 DATASETS: Registry = Registry("dataset")
 MODELS: Registry = Registry("model")
 OBJECTIVES: Registry = Registry("objective")
+FEATURE_EXTRACTORS: Registry = Registry("feature extractor")
 
 register_dataset = DATASETS.register
 register_model = MODELS.register
 register_objective = OBJECTIVES.register
+register_feature_extractor = FEATURE_EXTRACTORS.register
 
 
 def _import_components() -> None:
     """Import the modules whose decorators fill the tables (idempotent, cheap after the first)."""
     import facegan.data  # noqa: F401
+    import facegan.metrics  # noqa: F401
     import facegan.models  # noqa: F401
     import facegan.objectives  # noqa: F401

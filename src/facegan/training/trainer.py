@@ -130,6 +130,12 @@ class Trainer:
             generator=torch.Generator().manual_seed(config.run.seed)).to(self.device)
         self.counters = Counters()
         self.last_checkpoint: Path | None = None
+        self.evaluator = None
+        if config.eval.every > 0 and self.dist.is_main:
+            from facegan.metrics.training_hook import TrainingEvaluator
+
+            self.evaluator = TrainingEvaluator(config, self.dataset, self.run, self.device,
+                                               progress=self.progress)
         if resume:
             self._resume()
         elif self.dist.is_main:
@@ -253,8 +259,8 @@ class Trainer:
                         self._flush_stats(bar)
                     if stop.requested:
                         break
-            self._flush_stats(None)  # the rest of the epoch, labelled with this epoch
             if stop.requested:
+                self._flush_stats(None)
                 self._save()
                 return True
             c.epoch += 1
@@ -293,7 +299,8 @@ class Trainer:
     def _flush_stats(self, bar: tqdm | None) -> None:
         c = self.counters
         c.elapsed = time.perf_counter() - self._clock
-        record = self.reporter.flush(step=c.step, epoch=c.epoch + 1, images_seen=c.images_seen,
+        epoch = c.epoch + 1 if c.batch_in_epoch else c.epoch  # at an epoch's end: that epoch
+        record = self.reporter.flush(step=c.step, epoch=epoch, images_seen=c.images_seen,
                                      time=round(c.elapsed, 3))
         first_step, self._last_flushed_step = self._last_flushed_step + 1, c.step
         if record is None:
@@ -308,6 +315,9 @@ class Trainer:
     # -- end of epoch ------------------------------------------------------------------------
 
     def _end_epoch(self) -> None:
+        if self.evaluator is not None:  # eval/* values join this epoch's last metrics line
+            self.evaluator.after_epoch(self.counters, self.models.generator, self.reporter)
+        self._flush_stats(None)
         if self.dist.is_main:
             epoch = self.counters.epoch
             samples = self.sample_fixed()
