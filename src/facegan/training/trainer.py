@@ -96,7 +96,7 @@ class Trainer:
         self.models = build_models(config.model, self.info)
         for module in self.models:
             module.to(self.device).train()
-        self.objective = build_objective(config.objective, config.train)
+        self.objective = build_objective(config.objective, config.train, self.info)
         train = config.train
         self.optimizers = {
             "generator": torch.optim.Adam(self.models.generator.parameters(), lr=train.g_lr,
