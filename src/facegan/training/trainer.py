@@ -19,6 +19,7 @@ import torch
 from torch.utils.data import DataLoader
 from tqdm import tqdm
 
+from facegan.conditioning import fixed_conditions, grid_columns
 from facegan.config import Config, config_from_dict, read_yaml
 from facegan.data.base import build_dataset
 from facegan.errors import FaceganError
@@ -109,6 +110,13 @@ class Trainer:
         self.fixed_noise = torch.randn(
             config.log.num_samples, self.models.generator.latent_dim,
             generator=torch.Generator().manual_seed(config.run.seed)).to(self.device)
+        self.fixed_conditions: torch.Tensor | None = None
+        self.grid_columns: int | None = None
+        if getattr(self.models.generator, "conditional", False):
+            # The grid of a conditional generator shows fixed labels too (a column per class).
+            self.fixed_conditions = fixed_conditions(self.info, config.log.num_samples,
+                                                     config.run.seed, self.dataset).to(self.device)
+            self.grid_columns = grid_columns(self.info, config.log.num_samples)
         self.counters = Counters()
         self.last_checkpoint: Path | None = None
         if resume:
@@ -242,7 +250,7 @@ class Trainer:
         if self.dist.is_main:
             epoch = self.counters.epoch
             samples = self.sample_fixed()
-            save_grid(samples, self.run.samples / f"epoch_{epoch:03d}.png")
+            save_grid(samples, self.run.samples / f"epoch_{epoch:03d}.png", self.grid_columns)
             plot_losses(self.run.metrics_file, self.run.visualizations / "losses.png")
             if self.config.log.histograms:
                 plot_weight_histograms(self.models._asdict(),
@@ -266,7 +274,7 @@ class Trainer:
         generator = self.models.generator
         generator.eval()
         try:
-            return generator(self.fixed_noise).cpu()
+            return generator(self.fixed_noise, self.fixed_conditions).cpu()
         finally:
             generator.train()
 
