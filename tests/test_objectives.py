@@ -143,12 +143,20 @@ def test_conditional_objectives_refuse_data_without_their_labels(name, info, mes
         make_objective(name, info)
 
 
-def test_acgan_needs_an_auxiliary_head():
-    models = tiny_models("dcgan", CLASS_INFO, **PROJECTION)
+@pytest.mark.parametrize("conditioning", [UNCONDITIONAL, PROJECTION])
+def test_acgan_needs_an_auxiliary_head_and_says_so_before_training(conditioning):
+    models = tiny_models("dcgan", CLASS_INFO, **conditioning)
     objective = make_objective("acgan", CLASS_INFO)
+    with pytest.raises(FaceganError, match="set model.d_condition=aux"):
+        objective.check_models(models, CLASS_INFO)
     batch = Batch(torch.zeros(4, 1, 16, 16), random_labels(CLASS_INFO, 4))
     with pytest.raises(FaceganError, match="set model.d_condition=aux"):
         objective.compute(objective.phases[0], models, batch, torch.Generator())
+    good = tiny_models("dcgan", CLASS_INFO, **AUX)
+    good.discriminator.train()
+    objective.check_models(good, CLASS_INFO)
+    assert good.discriminator.training
+    make_objective("hinge", CLASS_INFO).check_models(models, CLASS_INFO)
 
 
 def test_bad_r1_settings_are_refused():

@@ -24,6 +24,7 @@ from typing import Any, Literal, Protocol
 import torch
 
 from facegan import losses
+from facegan.conditioning import fixed_conditions
 from facegan.config import TrainConfig, config_dataclass
 from facegan.data.base import DataInfo
 from facegan.errors import FaceganError
@@ -51,6 +52,9 @@ class Objective(Protocol):
 
     def compute(self, phase: Phase, models: GANModels, batch: Batch,
                 rng: torch.Generator) -> dict[str, torch.Tensor]: ...
+
+    def check_models(self, models: GANModels, info: DataInfo) -> None:
+        """Raise FaceganError before training when the models cannot serve the objective."""
 
 
 def sample_latent(generator: torch.nn.Module, n: int, rng: torch.Generator,
@@ -141,6 +145,24 @@ class GANObjective:
             # How often the discriminator's classifier reads the asked-for label in a fake.
             out["aux_accuracy"] = losses.auxiliary_accuracy(fake_aux.detach(), fake_c)
         return out
+
+    def check_models(self, models: GANModels, info: DataInfo) -> None:
+        """An auxiliary-classifier objective needs a discriminator that returns aux logits;
+        one forward pass on two blank images (eval mode, no state change) tells."""
+        if self.d_aux_weight is None:
+            return
+        G, D = models
+        device = next(D.parameters()).device
+        x = torch.zeros(2, info.channels, info.image_size, info.image_size, device=device)
+        c = (fixed_conditions(info, 2, 0).to(device)
+             if getattr(G, "conditional", False) else None)
+        was_training = D.training
+        D.eval()
+        try:
+            with torch.no_grad():
+                self._split(D(x, c))
+        finally:
+            D.train(was_training)
 
     def _split(self, output: Any) -> tuple[torch.Tensor, torch.Tensor | None]:
         scores, aux = split_discriminator_output(output)

@@ -98,6 +98,7 @@ class Trainer:
         for module in self.models:
             module.to(self.device).train()
         self.objective = build_objective(config.objective, config.train, self.info)
+        self.objective.check_models(self.models, self.info)
         train = config.train
         self.optimizers = {
             "generator": torch.optim.Adam(self.models.generator.parameters(), lr=train.g_lr,
