@@ -143,11 +143,14 @@ def test_conditional_objectives_refuse_data_without_their_labels(name, info, mes
         make_objective(name, info)
 
 
-@pytest.mark.parametrize("conditioning", [UNCONDITIONAL, PROJECTION])
-def test_acgan_needs_an_auxiliary_head_and_says_so_before_training(conditioning):
+@pytest.mark.parametrize(("conditioning", "message"), [
+    (UNCONDITIONAL, "objective acgan needs a conditional model; set model.g_condition"),
+    (PROJECTION, "needs a discriminator with an auxiliary classifier; set model.d_condition=aux"),
+])
+def test_acgan_needs_an_auxiliary_head_and_says_so_before_training(conditioning, message):
     models = tiny_models("dcgan", CLASS_INFO, **conditioning)
     objective = make_objective("acgan", CLASS_INFO)
-    with pytest.raises(FaceganError, match="set model.d_condition=aux"):
+    with pytest.raises(FaceganError, match=message):
         objective.check_models(models, CLASS_INFO)
     batch = Batch(torch.zeros(4, 1, 16, 16), random_labels(CLASS_INFO, 4))
     with pytest.raises(FaceganError, match="set model.d_condition=aux"):
@@ -157,6 +160,13 @@ def test_acgan_needs_an_auxiliary_head_and_says_so_before_training(conditioning)
     objective.check_models(good, CLASS_INFO)
     assert good.discriminator.training
     make_objective("hinge", CLASS_INFO).check_models(models, CLASS_INFO)
+
+
+def test_embedding_objective_needs_an_embedding_conditioned_model():
+    objective = make_objective("embedding", EMBEDDING_INFO)
+    with pytest.raises(FaceganError, match="model.d_condition=projection"):
+        objective.check_models(tiny_models("resnet", EMBEDDING_INFO), EMBEDDING_INFO)
+    objective.check_models(tiny_models("resnet", EMBEDDING_INFO, **EMBEDDING), EMBEDDING_INFO)
 
 
 def test_bad_r1_settings_are_refused():

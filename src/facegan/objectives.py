@@ -82,7 +82,8 @@ class GANObjective:
     ``d_aux_weight``/``g_aux_weight`` (not None) add auxiliary-classifier terms."""
 
     def __init__(self, cfg: Any, train: TrainConfig, *, d_aux_weight: float | None = None,
-                 g_aux_weight: float = 0.0, d_aux_on_fake: bool = True) -> None:
+                 g_aux_weight: float = 0.0, d_aux_on_fake: bool = True,
+                 needs_conditional_models: bool = False) -> None:
         if cfg.r1_gamma < 0 or cfg.r1_every < 1:
             raise FaceganError("objective.r1_gamma must be >= 0 and objective.r1_every >= 1 "
                                f"(got {cfg.r1_gamma} and {cfg.r1_every})")
@@ -90,6 +91,7 @@ class GANObjective:
         self.r1_gamma, self.r1_every = cfg.r1_gamma, cfg.r1_every
         self.d_aux_weight, self.g_aux_weight = d_aux_weight, g_aux_weight
         self.d_aux_on_fake = d_aux_on_fake
+        self.needs_conditional_models = needs_conditional_models or d_aux_weight is not None
         phases = [Phase("discriminator", updates="discriminator"),
                   Phase("generator", updates="generator", every=train.num_critic_steps)]
         if self.r1_gamma > 0:
@@ -147,11 +149,17 @@ class GANObjective:
         return out
 
     def check_models(self, models: GANModels, info: DataInfo) -> None:
-        """An auxiliary-classifier objective needs a discriminator that returns aux logits;
-        one forward pass on two blank images (eval mode, no state change) tells."""
+        """Conditional objectives need a conditional generator, and auxiliary-classifier ones
+        a discriminator that returns aux logits: one forward pass on two blank images (eval
+        mode, no state change) tells."""
+        G, D = models
+        if self.needs_conditional_models and not getattr(G, "conditional", False):
+            head = "aux" if self.d_aux_weight is not None else "projection"
+            raise FaceganError(f"objective {self.name} needs a conditional model; set "
+                               "model.g_condition (embedding or onehot) and "
+                               f"model.d_condition={head}")
         if self.d_aux_weight is None:
             return
-        G, D = models
         device = next(D.parameters()).device
         x = torch.zeros(2, info.channels, info.image_size, info.image_size, device=device)
         c = (fixed_conditions(info, 2, 0).to(device)
@@ -334,7 +342,7 @@ def build_embedding(cfg: EmbeddingObjectiveConfig, train: TrainConfig,
     embeddings, shuffled, and the discriminator judges image and embedding together."""
     require_labels(cfg.name, info, ("embedding",))
     variant = HingeObjective if cfg.loss == "hinge" else NonSaturatingObjective
-    return variant(cfg, train)
+    return variant(cfg, train, needs_conditional_models=True)
 
 
 def build_objective(objective_config: Any, train: TrainConfig, info: DataInfo) -> Objective:

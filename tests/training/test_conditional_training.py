@@ -71,6 +71,6 @@ def test_acgan_run_leaves_its_files_resumes_exactly_and_generates_by_label(acgan
 
 def test_acgan_without_an_auxiliary_head_fails_before_the_run_starts(acgan_config):
     cfg = acgan_config("model.g_condition=none", "model.d_condition=none", name="no_head")
-    with pytest.raises(FaceganError, match="needs a discriminator with an auxiliary classifier"):
+    with pytest.raises(FaceganError, match="acgan needs a conditional model"):
         Trainer(cfg, progress=False)
     assert not RunDir.for_config(cfg).exists()  # nothing left to block a corrected rerun
