@@ -72,7 +72,8 @@ class DCGANGenerator(nn.Module):
             ]
         layers += [nn.ConvTranspose2d(widths[-1], info.channels, 4, 2, 1), nn.Tanh()]
         self.net = nn.Sequential(*layers)
-        self.apply(dcgan_init)
+        # Not the label encoder: at N(0, 0.02) its output would start ~50x weaker than z.
+        self.net.apply(dcgan_init)
 
     def forward(self, z: torch.Tensor, c: torch.Tensor | None = None) -> torch.Tensor:
         if self.condition is not None:
