@@ -5,13 +5,16 @@ BIN := $(VENV)/bin
 ARGS ?=
 
 .PHONY: help install compile test build clean_target clean_venv train_mnist
-.PHONY: synthfaces train_synthfaces
+.PHONY: synthfaces train_synthfaces train_mnist_acgan train_celeb_faces train_anime_faces
 
 help:
 	@echo "make install        create ./$(VENV) and install facegan with its dev extras"
 	@echo "make train_mnist    train WGAN-GP on MNIST (ARGS='--set train.epochs=1 ...')"
 	@echo "make synthfaces     draw 20,000 SynthFaces (64 px) into data/synthfaces/ (N=, SIZE=)"
 	@echo "make train_synthfaces  offline demo: WGAN-GP on SynthFaces drawn in memory"
+	@echo "make train_mnist_acgan  train a digit-conditional ACGAN on MNIST"
+	@echo "make train_celeb_faces  train the ResNet WGAN-GP on CelebA at 64 px"
+	@echo "make train_anime_faces  train the hair/eye-colour ACGAN on anime faces"
 	@echo "make test           run the test suite (CPU, a few minutes)"
 	@echo "make compile        byte-compile and lint"
 	@echo "make build          build the sdist and wheel into dist/"
@@ -49,3 +52,12 @@ synthfaces:
 
 train_synthfaces:
 	$(BIN)/facegan train configs/synthfaces_dcgan.yaml $(ARGS)
+
+train_mnist_acgan:
+	$(BIN)/facegan train configs/mnist_acgan.yaml $(ARGS)
+
+train_celeb_faces:
+	$(BIN)/facegan train configs/celeba64_resnet_wgan_gp.yaml $(ARGS)
+
+train_anime_faces:
+	$(BIN)/facegan train configs/anime_acgan.yaml $(ARGS)

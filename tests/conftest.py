@@ -8,8 +8,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
-from facegan.config import Config, load_config
+from facegan.config import Config, load_config, validate_section
+from facegan.data.base import DataInfo
+from facegan.models.base import build_models
+from facegan.registry import MODELS
 
 REPO = Path(__file__).resolve().parents[1]
 MNIST_CONFIG = REPO / "configs" / "mnist_wgan_gp.yaml"
@@ -60,3 +64,31 @@ def tiny_config(tmp_path, mnist_dir):
                                           f"run.name={name}", *overrides])
 
     return make
+
+
+# -- tiny models for model and objective tests --------------------------------------------------
+
+CLASS_INFO = DataInfo("X", 16, 1, ("zero", "one", "two", "three"), "class")
+MULTILABEL_INFO = DataInfo("X", 16, 3, ("Smiling", "Male", "Eyeglasses"), "multilabel")
+EMBEDDING_INFO = DataInfo("X", 16, 3, (), "embedding", embedding_dim=6)
+UNLABELLED_INFO = DataInfo("X", 16, 1)
+
+
+def tiny_models(name: str, info: DataInfo, **fields):
+    """A width-4 instance of the registered model ``name`` for ``info``."""
+    entry = MODELS.get(name)
+    cfg = validate_section(entry.config_class,
+                           {"latent_dim": 8, "g_width": 4, "d_width": 4, **fields}, "model")
+    return build_models(cfg, info)
+
+
+def random_labels(info: DataInfo, n: int, seed: int = 0) -> torch.Tensor:
+    """Labels in the format of ``info``: (n,) classes, (n, L) multi-hot, (n, E) embeddings."""
+    rng = torch.Generator().manual_seed(seed)
+    if info.label_kind == "class":
+        return torch.randint(info.num_labels, (n,), generator=rng)
+    if info.label_kind == "multilabel":
+        return torch.randint(2, (n, info.num_labels), generator=rng).float()
+    if info.label_kind == "embedding":
+        return torch.randn(n, info.embedding_dim, generator=rng)
+    return torch.full((n,), -1)

@@ -89,11 +89,18 @@ def generate(
     seed: Annotated[int, typer.Option(help="Noise seed; the same seed gives the same images.")]
     = 0,
     device: Annotated[str, typer.Option(help="cpu or cuda.")] = "cpu",
+    label: Annotated[Optional[list[str]], typer.Option(
+        help="Conditional generators: a class name or index (repeat to cycle through several), "
+             "or an attribute to switch on (repeat for several).")] = None,
+    embeddings: Annotated[Optional[Path], typer.Option(
+        help="Embedding-conditioned generators: an .npy file of (M, E) face embeddings.")]
+    = None,
 ) -> None:
     """Generate images from a trained generator."""
     import torch
 
-    from facegan.sampling import generate_images, load_for_generation
+    from facegan.data.base import DataInfo
+    from facegan.sampling import conditions_for, generate_images, load_for_generation
     from facegan.viz.grids import save_grid, save_individual
 
     if grid is None and out_dir is None:
@@ -101,7 +108,9 @@ def generate(
     if device == "cuda" and not torch.cuda.is_available():
         raise FaceganError("--device cuda but no CUDA device is available; use --device cpu")
     generator, meta = load_for_generation(path)
-    images = generate_images(generator, n, seed, torch.device(device))
+    conditions = conditions_for(generator, DataInfo.from_dict(meta["data"]), n, seed,
+                                label or (), embeddings)
+    images = generate_images(generator, n, seed, torch.device(device), labels=conditions)
     if grid is not None:
         save_grid(images, grid)
         typer.echo(f"wrote a grid of {n} images to {grid}")

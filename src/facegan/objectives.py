@@ -4,19 +4,34 @@ An objective says which phases a training iteration has (which model each one up
 which batches it runs) and returns named loss tensors for a phase; ``"loss"`` is the one to
 back-propagate and the others are reported. Only the trainer calls ``backward`` and steps
 optimizers.
+
+Conditional generators (``generator.conditional``) get the batch's labels. Fake images are
+drawn for the batch's real labels in a random order (a permutation from the step's RNG):
+unlike uniform labels this follows the data's label distribution, keeps the correlations
+between attributes of multi-label data, and also works for face embeddings, which have no
+uniform distribution.
+
+Every objective can add R1 (``r1_gamma > 0``) as its own lazy phase that runs on every
+``r1_every``-th batch, scaled by ``r1_every`` as in StyleGAN2 so its strength does not depend
+on the interval.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import torch
 
 from facegan import losses
+from facegan.conditioning import fixed_conditions
 from facegan.config import TrainConfig, config_dataclass
-from facegan.models.base import GANModels
+from facegan.data.base import DataInfo
+from facegan.errors import FaceganError
+from facegan.models.base import GANModels, discriminator_scores, split_discriminator_output
 from facegan.registry import OBJECTIVES, register_objective
+
+LABELLED = ("class", "multilabel")
 
 
 @dataclass(frozen=True)
@@ -29,7 +44,7 @@ class Phase:
 @dataclass(frozen=True)
 class Batch:
     real: torch.Tensor  # (N, C, H, W) in [-1, 1]
-    labels: torch.Tensor  # (N,) class indices or (N, L) multi-hot; -1 when unlabelled
+    labels: torch.Tensor  # (N,) classes, (N, L) multi-hot or (N, E) embeddings; -1 unlabelled
 
 
 class Objective(Protocol):
@@ -38,53 +53,299 @@ class Objective(Protocol):
     def compute(self, phase: Phase, models: GANModels, batch: Batch,
                 rng: torch.Generator) -> dict[str, torch.Tensor]: ...
 
+    def check_models(self, models: GANModels, info: DataInfo) -> None:
+        """Raise FaceganError before training when the models cannot serve the objective."""
+
 
 def sample_latent(generator: torch.nn.Module, n: int, rng: torch.Generator,
                   device: torch.device) -> torch.Tensor:
     return torch.randn(n, generator.latent_dim, generator=rng, device=device)  # (N, latent)
 
 
+def shuffled_labels(labels: torch.Tensor, rng: torch.Generator) -> torch.Tensor:
+    """The batch's labels in a random order: the conditions of the fake images."""
+    return labels[torch.randperm(len(labels), generator=rng, device=rng.device)]
+
+
 @config_dataclass
-class WGANGPConfig:
-    name: str = "wgan_gp"
-    gp_weight: float = 10.0
+class ObjectiveConfig:
+    """Fields every objective has; variants add theirs."""
+
+    name: str = ""
+    r1_gamma: float = 0.0  # R1 weight gamma (the penalty is gamma / 2 * E||grad D(real)||^2)
+    r1_every: int = 16  # R1 runs on every r1_every-th batch ("lazy regularisation")
 
 
-class WGANGPObjective:
-    """Wasserstein losses with the gradient penalty; the critic trains on every batch and the
-    generator on every ``num_critic_steps``-th."""
+class GANObjective:
+    """A discriminator phase on every batch, a generator phase on every
+    ``num_critic_steps``-th, and optionally R1. Variants give the adversarial losses;
+    ``d_aux_weight``/``g_aux_weight`` (not None) add auxiliary-classifier terms."""
 
-    def __init__(self, cfg: WGANGPConfig, train: TrainConfig) -> None:
-        self.gp_weight = cfg.gp_weight
-        self.phases = (
-            Phase("discriminator", updates="discriminator"),
-            Phase("generator", updates="generator", every=train.num_critic_steps),
-        )
+    def __init__(self, cfg: Any, train: TrainConfig, *, d_aux_weight: float | None = None,
+                 g_aux_weight: float = 0.0, d_aux_on_fake: bool = True,
+                 needs_conditional_models: bool = False) -> None:
+        if cfg.r1_gamma < 0 or cfg.r1_every < 1:
+            raise FaceganError("objective.r1_gamma must be >= 0 and objective.r1_every >= 1 "
+                               f"(got {cfg.r1_gamma} and {cfg.r1_every})")
+        self.name = cfg.name
+        self.r1_gamma, self.r1_every = cfg.r1_gamma, cfg.r1_every
+        self.d_aux_weight, self.g_aux_weight = d_aux_weight, g_aux_weight
+        self.d_aux_on_fake = d_aux_on_fake
+        self.needs_conditional_models = needs_conditional_models or d_aux_weight is not None
+        phases = [Phase("discriminator", updates="discriminator"),
+                  Phase("generator", updates="generator", every=train.num_critic_steps)]
+        if self.r1_gamma > 0:
+            phases.append(Phase("r1", updates="discriminator", every=self.r1_every))
+        self.phases = tuple(phases)
+
+    # -- what variants define -----------------------------------------------------------------
+
+    def discriminator_losses(self, D: Any, batch: Batch, fake: torch.Tensor,
+                             real_c: torch.Tensor | None, real_scores: torch.Tensor,
+                             fake_scores: torch.Tensor,
+                             rng: torch.Generator) -> dict[str, torch.Tensor]:
+        raise NotImplementedError
+
+    def generator_loss(self, fake_scores: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    # -- composition ---------------------------------------------------------------------------
 
     def compute(self, phase: Phase, models: GANModels, batch: Batch,
                 rng: torch.Generator) -> dict[str, torch.Tensor]:
         G, D = models
         n, device = batch.real.shape[0], batch.real.device
+        conditional = getattr(G, "conditional", False)
+        real_c = batch.labels if conditional else None
+        if phase.name == "r1":
+            penalty = losses.r1_penalty(discriminator_scores(D), batch.real, real_c,
+                                        grad_scale=getattr(D, "grad_scale", None))
+            return {"loss": 0.5 * self.r1_gamma * self.r1_every * penalty,
+                    "penalty": penalty.detach()}
+        fake_c = shuffled_labels(batch.labels, rng) if conditional else None
         z = sample_latent(G, n, rng, device)
         if phase.updates == "discriminator":
             with torch.no_grad():
-                fake = G(z)
-            real_scores, fake_scores = D(batch.real), D(fake)
-            alpha = torch.rand(n, generator=rng, device=device)
-            penalty = losses.gradient_penalty(D, batch.real, fake, alpha=alpha)
-            critic_loss = losses.wasserstein_critic_loss(real_scores, fake_scores)
-            return {
-                "loss": critic_loss + self.gp_weight * penalty,
-                "wasserstein_distance": -critic_loss.detach(),
-                "gradient_penalty": penalty.detach(),
-            }
-        return {"loss": losses.wasserstein_generator_loss(D(G(z)))}
+                fake = G(z, fake_c)
+            real_scores, real_aux = self._split(D(batch.real, real_c))
+            fake_scores, fake_aux = self._split(D(fake, fake_c))
+            out = self.discriminator_losses(D, batch, fake, real_c, real_scores, fake_scores,
+                                            rng)
+            if self.d_aux_weight is not None:
+                aux_real = losses.auxiliary_classifier_loss(real_aux, real_c)
+                aux_fake = losses.auxiliary_classifier_loss(fake_aux, fake_c)
+                aux = (aux_real + aux_fake) / 2 if self.d_aux_on_fake else aux_real
+                out["loss"] = out["loss"] + self.d_aux_weight * aux
+                out["aux_real"], out["aux_fake"] = aux_real.detach(), aux_fake.detach()
+                out["aux_accuracy"] = losses.auxiliary_accuracy(real_aux.detach(), real_c)
+            return out
+        fake_scores, fake_aux = self._split(D(G(z, fake_c), fake_c))
+        out = {"loss": self.generator_loss(fake_scores)}
+        if self.d_aux_weight is not None:
+            aux = losses.auxiliary_classifier_loss(fake_aux, fake_c)
+            out["loss"] = out["loss"] + self.g_aux_weight * aux
+            out["aux"] = aux.detach()
+            # How often the discriminator's classifier reads the asked-for label in a fake.
+            out["aux_accuracy"] = losses.auxiliary_accuracy(fake_aux.detach(), fake_c)
+        return out
+
+    def check_models(self, models: GANModels, info: DataInfo) -> None:
+        """Conditional objectives need a conditional generator, and auxiliary-classifier ones
+        a discriminator that returns aux logits: one forward pass on two blank images (eval
+        mode, no state change) tells."""
+        G, D = models
+        if self.needs_conditional_models and not getattr(G, "conditional", False):
+            head = "aux" if self.d_aux_weight is not None else "projection"
+            raise FaceganError(f"objective {self.name} needs a conditional model; set "
+                               "model.g_condition (embedding or onehot) and "
+                               f"model.d_condition={head}")
+        if self.d_aux_weight is None:
+            return
+        device = next(D.parameters()).device
+        x = torch.zeros(2, info.channels, info.image_size, info.image_size, device=device)
+        c = (fixed_conditions(info, 2, 0).to(device)
+             if getattr(G, "conditional", False) else None)
+        was_training = D.training
+        D.eval()
+        try:
+            with torch.no_grad():
+                self._split(D(x, c))
+        finally:
+            D.train(was_training)
+
+    def _split(self, output: Any) -> tuple[torch.Tensor, torch.Tensor | None]:
+        scores, aux = split_discriminator_output(output)
+        if self.d_aux_weight is not None and aux is None:
+            raise FaceganError(f"objective {self.name} needs a discriminator with an auxiliary "
+                               "classifier; set model.d_condition=aux (and model.g_condition)")
+        return scores, aux
+
+
+def require_labels(objective: str, info: DataInfo, kinds: tuple[str, ...]) -> None:
+    """Conditional objectives refuse data without the labels they need, before training."""
+    if info.label_kind in kinds:
+        return
+    wanted = " or ".join("face-embedding" if k == "embedding" else k for k in kinds)
+    have = "no labels" if info.label_kind == "none" else f"{info.label_kind} labels"
+    raise FaceganError(f"objective {objective} needs {wanted} labels, but dataset "
+                       f"{info.name!r} has {have}; use a dataset with such labels or an "
+                       "unconditional objective (dcgan, wgan_gp, hinge, lsgan)")
+
+
+# -- unconditional variants -------------------------------------------------------------------
+
+
+@config_dataclass
+class DCGANObjectiveConfig(ObjectiveConfig):
+    name: str = "dcgan"
+    real_label: float = 1.0  # < 1: one-sided label smoothing of the real targets (e.g. 0.9)
+
+
+class NonSaturatingObjective(GANObjective):
+    """Binary cross-entropy for the discriminator, the non-saturating generator loss."""
+
+    def __init__(self, cfg: Any, train: TrainConfig, **aux: Any) -> None:
+        super().__init__(cfg, train, **aux)
+        self.real_label = getattr(cfg, "real_label", 1.0)
+
+    def discriminator_losses(self, D, batch, fake, real_c, real_scores, fake_scores, rng):
+        loss = losses.bce_discriminator_loss(real_scores, fake_scores,
+                                             real_target=self.real_label)
+        return {"loss": loss, "real_probability": torch.sigmoid(real_scores).mean().detach(),
+                "fake_probability": torch.sigmoid(fake_scores).mean().detach()}
+
+    def generator_loss(self, fake_scores):
+        return losses.non_saturating_generator_loss(fake_scores)
+
+
+@register_objective("dcgan", config=DCGANObjectiveConfig)
+def build_dcgan(cfg: DCGANObjectiveConfig, train: TrainConfig,
+                info: DataInfo) -> NonSaturatingObjective:
+    return NonSaturatingObjective(cfg, train)
+
+
+@config_dataclass
+class HingeConfig(ObjectiveConfig):
+    name: str = "hinge"
+
+
+class HingeObjective(GANObjective):
+    def discriminator_losses(self, D, batch, fake, real_c, real_scores, fake_scores, rng):
+        return {"loss": losses.hinge_discriminator_loss(real_scores, fake_scores)}
+
+    def generator_loss(self, fake_scores):
+        return losses.hinge_generator_loss(fake_scores)
+
+
+@register_objective("hinge", config=HingeConfig)
+def build_hinge(cfg: HingeConfig, train: TrainConfig, info: DataInfo) -> HingeObjective:
+    return HingeObjective(cfg, train)
+
+
+@config_dataclass
+class LSGANConfig(ObjectiveConfig):
+    name: str = "lsgan"
+
+
+class LeastSquaresObjective(GANObjective):
+    def discriminator_losses(self, D, batch, fake, real_c, real_scores, fake_scores, rng):
+        return {"loss": losses.least_squares_discriminator_loss(real_scores, fake_scores)}
+
+    def generator_loss(self, fake_scores):
+        return losses.least_squares_generator_loss(fake_scores)
+
+
+@register_objective("lsgan", config=LSGANConfig)
+def build_lsgan(cfg: LSGANConfig, train: TrainConfig, info: DataInfo) -> LeastSquaresObjective:
+    return LeastSquaresObjective(cfg, train)
+
+
+@config_dataclass
+class WGANGPConfig(ObjectiveConfig):
+    name: str = "wgan_gp"
+    gp_weight: float = 10.0
+
+
+class WGANGPObjective(GANObjective):
+    """Wasserstein losses with the gradient penalty (Gulrajani et al. 2017); the penalty is
+    taken on the score only, at the real images' labels."""
+
+    def __init__(self, cfg: Any, train: TrainConfig, **aux: Any) -> None:
+        super().__init__(cfg, train, **aux)
+        self.gp_weight = cfg.gp_weight
+
+    def discriminator_losses(self, D, batch, fake, real_c, real_scores, fake_scores, rng):
+        n, device = batch.real.shape[0], batch.real.device
+        alpha = torch.rand(n, generator=rng, device=device)
+        penalty = losses.gradient_penalty(discriminator_scores(D), batch.real, fake, real_c,
+                                          alpha=alpha, grad_scale=getattr(D, "grad_scale", None))
+        critic_loss = losses.wasserstein_critic_loss(real_scores, fake_scores)
+        return {
+            "loss": critic_loss + self.gp_weight * penalty,
+            "wasserstein_distance": -critic_loss.detach(),
+            "gradient_penalty": penalty.detach(),
+        }
+
+    def generator_loss(self, fake_scores):
+        return losses.wasserstein_generator_loss(fake_scores)
 
 
 @register_objective("wgan_gp", config=WGANGPConfig)
-def build_wgan_gp(cfg: WGANGPConfig, train: TrainConfig) -> WGANGPObjective:
+def build_wgan_gp(cfg: WGANGPConfig, train: TrainConfig, info: DataInfo) -> WGANGPObjective:
     return WGANGPObjective(cfg, train)
 
 
-def build_objective(objective_config: Any, train: TrainConfig) -> Objective:
-    return OBJECTIVES.get(objective_config.name).builder(objective_config, train)
+# -- conditional variants ---------------------------------------------------------------------
+
+
+@config_dataclass
+class ACGANConfig(ObjectiveConfig):
+    name: str = "acgan"
+    real_label: float = 1.0
+    d_aux_weight: float = 1.0  # weight of the classifier loss in the discriminator's loss
+    g_aux_weight: float = 1.0  # weight of the classifier loss on fakes in the generator's loss
+    d_aux_on_fake: bool = True  # the discriminator also learns to classify fakes (Odena et al.)
+
+
+@register_objective("acgan", config=ACGANConfig)
+def build_acgan(cfg: ACGANConfig, train: TrainConfig, info: DataInfo) -> NonSaturatingObjective:
+    require_labels(cfg.name, info, LABELLED)
+    return NonSaturatingObjective(cfg, train, d_aux_weight=cfg.d_aux_weight,
+                                  g_aux_weight=cfg.g_aux_weight, d_aux_on_fake=cfg.d_aux_on_fake)
+
+
+@config_dataclass
+class WACGANConfig(ObjectiveConfig):
+    name: str = "wacgan"
+    gp_weight: float = 10.0
+    d_aux_weight: float = 1.0
+    g_aux_weight: float = 0.1  # Gulrajani et al.'s conditional recipe weighs it down for G
+    d_aux_on_fake: bool = False  # the critic learns classes from real images only
+
+
+@register_objective("wacgan", config=WACGANConfig)
+def build_wacgan(cfg: WACGANConfig, train: TrainConfig, info: DataInfo) -> WGANGPObjective:
+    require_labels(cfg.name, info, LABELLED)
+    return WGANGPObjective(cfg, train, d_aux_weight=cfg.d_aux_weight,
+                           g_aux_weight=cfg.g_aux_weight, d_aux_on_fake=cfg.d_aux_on_fake)
+
+
+@config_dataclass
+class EmbeddingObjectiveConfig(ObjectiveConfig):
+    name: str = "embedding"
+    loss: Literal["hinge", "non_saturating"] = "hinge"
+
+
+@register_objective("embedding", config=EmbeddingObjectiveConfig)
+def build_embedding(cfg: EmbeddingObjectiveConfig, train: TrainConfig,
+                    info: DataInfo) -> GANObjective:
+    """For G(z, e) with a projection discriminator: fakes are drawn for the batch's real
+    embeddings, shuffled, and the discriminator judges image and embedding together."""
+    require_labels(cfg.name, info, ("embedding",))
+    variant = HingeObjective if cfg.loss == "hinge" else NonSaturatingObjective
+    return variant(cfg, train, needs_conditional_models=True)
+
+
+def build_objective(objective_config: Any, train: TrainConfig, info: DataInfo) -> Objective:
+    """Build the objective a config names; ``info`` lets conditional ones check the labels."""
+    return OBJECTIVES.get(objective_config.name).builder(objective_config, train, info)

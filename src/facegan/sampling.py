@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import torch
 from torch import nn
 
+from facegan.conditioning import fixed_conditions, load_embeddings, parse_labels
+from facegan.data.base import DataInfo
 from facegan.errors import FaceganError
 from facegan.models.io import META, load_generator
 from facegan.training.checkpoint import list_checkpoints
@@ -31,15 +34,49 @@ def resolve_generator_dir(path: Path) -> Path:
 
 @torch.no_grad()
 def generate_images(generator: nn.Module, n: int, seed: int, device: torch.device,
-                    batch_size: int = 64) -> torch.Tensor:
+                    batch_size: int = 64, labels: torch.Tensor | None = None) -> torch.Tensor:
     """``n`` images ``(n, C, H, W)`` in [-1, 1]; the noise is drawn on the CPU from ``seed`` so
-    the same seed gives the same images on any device and for any batch size."""
+    the same seed gives the same images on any device and for any batch size.
+
+    ``labels`` (``n`` conditions in the data's label format) are required by a conditional
+    generator and refused by an unconditional one.
+    """
     if n < 1:
         raise FaceganError(f"-n must be at least 1 (got {n})")
+    conditional = getattr(generator, "conditional", False)
+    if conditional and labels is None:
+        raise FaceganError("this generator is conditional: pass labels (--label)")
+    if not conditional and labels is not None:
+        raise FaceganError("this generator is unconditional: it takes no labels; drop --label")
+    if labels is not None and len(labels) != n:
+        raise ValueError(f"{len(labels)} labels for {n} images")
     noise = torch.randn(n, generator.latent_dim, generator=torch.Generator().manual_seed(seed))
     generator = generator.to(device).eval()
-    chunks = [generator(z.to(device)).cpu() for z in noise.split(batch_size)]
+    label_chunks = labels.split(batch_size) if labels is not None else [None] * len(
+        noise.split(batch_size))
+    chunks = [generator(z.to(device), None if c is None else c.to(device)).cpu()
+              for z, c in zip(noise.split(batch_size), label_chunks, strict=True)]
     return torch.cat(chunks)
+
+
+def conditions_for(generator: nn.Module, info: DataInfo, n: int, seed: int,
+                   labels: Sequence[str] = (),
+                   embeddings: Path | None = None) -> torch.Tensor | None:
+    """What to condition ``n`` images on: ``--label`` values, an embeddings file, or (for a
+    conditional generator given neither) every class in turn / random attributes."""
+    if not getattr(generator, "conditional", False):
+        if labels or embeddings is not None:
+            raise FaceganError("this generator is unconditional: it takes no labels; drop "
+                               "--label and --embeddings")
+        return None
+    if embeddings is not None:
+        if info.label_kind != "embedding":
+            raise FaceganError(f"--embeddings needs an embedding-conditioned generator; this "
+                               f"one takes {info.label_kind} labels (use --label)")
+        return load_embeddings(embeddings, info, n)
+    if labels:
+        return parse_labels(info, labels, n)
+    return fixed_conditions(info, n, seed)
 
 
 def load_for_generation(path: Path) -> tuple[nn.Module, dict]:

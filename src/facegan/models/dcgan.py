@@ -1,7 +1,9 @@
 """DCGAN-style convolutional generator and discriminator (Radford et al. 2016), 8 to 256 px.
 
 The generator maps ``z (N, latent_dim)`` to a 4x4 map with a transposed convolution, then
-doubles the resolution per block; the discriminator mirrors it and ends in one logit per image.
+doubles the resolution per block; the discriminator mirrors it down to a 4x4 map whose flattened
+features feed a linear score (a 4x4 convolution to one channel, written as a linear layer so
+the conditioning heads of `facegan.models.conditioning` can share the features).
 Used as the critic of WGAN-GP with ``d_norm: none`` or ``layer`` (batch norm would couple the
 samples that the gradient penalty treats independently).
 """
@@ -16,6 +18,13 @@ from torch import nn
 from facegan.config import config_dataclass
 from facegan.data.base import DataInfo
 from facegan.models.base import GANModels
+from facegan.models.conditioning import (
+    ConditionEncoder,
+    DCondition,
+    DiscriminatorHead,
+    GCondition,
+    check_conditioning,
+)
 from facegan.models.layers import Norm, dcgan_init, norm_layer
 from facegan.registry import register_model
 
@@ -29,6 +38,9 @@ class DCGANConfig:
     max_width_multiplier: int = 8
     g_norm: Norm = "batch"
     d_norm: Norm = "none"
+    g_condition: GCondition = "none"  # how labels enter the generator (none: unconditional)
+    d_condition: DCondition = "none"  # how the discriminator sees labels: projection or aux
+    condition_dim: int = 32  # size of the learned label embedding (g_condition: embedding)
 
 
 def _block_widths(base: int, num_blocks: int, cap: int) -> list[int]:
@@ -40,11 +52,15 @@ class DCGANGenerator(nn.Module):
     def __init__(self, cfg: DCGANConfig, info: DataInfo) -> None:
         super().__init__()
         self.latent_dim = cfg.latent_dim
+        self.condition = (ConditionEncoder(cfg.g_condition, info, cfg.condition_dim)
+                          if cfg.g_condition != "none" else None)
+        self.conditional = self.condition is not None
+        input_dim = cfg.latent_dim + (self.condition.out_dim if self.condition else 0)
         num_up = int(math.log2(info.image_size)) - 2  # 4x4 -> image_size
         widths = _block_widths(cfg.g_width, num_up, cfg.g_width * cfg.max_width_multiplier)
         widths.reverse()  # lowest resolution first
         layers: list[nn.Module] = [
-            nn.ConvTranspose2d(cfg.latent_dim, widths[0], 4, 1, 0, bias=False),
+            nn.ConvTranspose2d(input_dim, widths[0], 4, 1, 0, bias=False),
             norm_layer(cfg.g_norm, widths[0]),
             nn.ReLU(inplace=True),
         ]
@@ -56,9 +72,14 @@ class DCGANGenerator(nn.Module):
             ]
         layers += [nn.ConvTranspose2d(widths[-1], info.channels, 4, 2, 1), nn.Tanh()]
         self.net = nn.Sequential(*layers)
-        self.apply(dcgan_init)
+        # Not the label encoder: at N(0, 0.02) its output would start ~50x weaker than z.
+        self.net.apply(dcgan_init)
 
     def forward(self, z: torch.Tensor, c: torch.Tensor | None = None) -> torch.Tensor:
+        if self.condition is not None:
+            if c is None:
+                raise ValueError("this generator is conditional: pass the labels c")
+            z = torch.cat([z, self.condition(c)], dim=1)  # (N, latent + condition)
         return self.net(z[:, :, None, None])  # (N, latent) -> (N, C, H, W) in [-1, 1]
 
 
@@ -77,14 +98,16 @@ class DCGANDiscriminator(nn.Module):
                 norm_layer(cfg.d_norm, c_out),
                 nn.LeakyReLU(0.2, inplace=True),
             ]
-        layers.append(nn.Conv2d(widths[-1], 1, 4, 1, 0))  # 4x4 -> 1x1
-        self.net = nn.Sequential(*layers)
+        self.net = nn.Sequential(*layers, nn.Flatten())  # (N, C, H, W) -> (N, width * 4 * 4)
+        self.head = DiscriminatorHead(widths[-1] * 16, cfg.d_condition, info)
         self.apply(dcgan_init)
 
-    def forward(self, x: torch.Tensor, c: torch.Tensor | None = None) -> torch.Tensor:
-        return self.net(x).flatten()  # (N, C, H, W) -> (N,) logits
+    def forward(self, x: torch.Tensor, c: torch.Tensor | None = None):
+        """``(N, C, H, W)`` -> logits ``(N,)``, or a DiscriminatorOutput with an aux head."""
+        return self.head(self.net(x), c)
 
 
 @register_model("dcgan", config=DCGANConfig)
 def build_dcgan(cfg: DCGANConfig, info: DataInfo) -> GANModels:
+    check_conditioning(cfg.g_condition, cfg.d_condition, info)
     return GANModels(DCGANGenerator(cfg, info), DCGANDiscriminator(cfg, info))

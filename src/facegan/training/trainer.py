@@ -24,6 +24,7 @@ import torch
 from torch.utils.data import DataLoader
 from tqdm import tqdm
 
+from facegan.conditioning import fixed_conditions, grid_columns
 from facegan.config import Config, config_from_dict, read_yaml
 from facegan.data.base import build_dataset
 from facegan.errors import FaceganError
@@ -108,7 +109,8 @@ class Trainer:
         self.models = build_models(config.model, self.info)
         for module in self.models:
             module.to(self.device, memory_format=self.memory_format).train()
-        self.objective = build_objective(config.objective, train)
+        self.objective = build_objective(config.objective, train, self.info)
+        self.objective.check_models(self.models, self.info)
         self.optimizers = {
             "generator": torch.optim.Adam(self.models.generator.parameters(), lr=train.g_lr,
                                           betas=train.g_betas),
@@ -128,6 +130,13 @@ class Trainer:
         self.fixed_noise = torch.randn(
             config.log.num_samples, self.models.generator.latent_dim,
             generator=torch.Generator().manual_seed(config.run.seed)).to(self.device)
+        self.fixed_conditions: torch.Tensor | None = None
+        self.grid_columns: int | None = None
+        if getattr(self.models.generator, "conditional", False):
+            # The grid of a conditional generator shows fixed labels too (a column per class).
+            self.fixed_conditions = fixed_conditions(self.info, config.log.num_samples,
+                                                     config.run.seed, self.dataset).to(self.device)
+            self.grid_columns = grid_columns(self.info, config.log.num_samples)
         self.counters = Counters()
         self.last_checkpoint: Path | None = None
         self.evaluator = None
@@ -316,12 +325,12 @@ class Trainer:
 
     def _end_epoch(self) -> None:
         if self.evaluator is not None:  # eval/* values join this epoch's last metrics line
-            self.evaluator.after_epoch(self.counters, self.models.generator, self.reporter)
+            self.evaluator.after_epoch(self.counters, self.sampling_generator, self.reporter)
         self._flush_stats(None)
         if self.dist.is_main:
             epoch = self.counters.epoch
             samples = self.sample_fixed()
-            save_grid(samples, self.run.samples / f"epoch_{epoch:03d}.png")
+            save_grid(samples, self.run.samples / f"epoch_{epoch:03d}.png", self.grid_columns)
             plot_losses(self.run.metrics_file, self.run.visualizations / "losses.png")
             if self.config.log.histograms:
                 plot_weight_histograms(self.models._asdict(),
@@ -352,7 +361,7 @@ class Trainer:
         was_training = generator.training
         generator.eval()
         try:
-            return generator(self.fixed_noise).cpu()
+            return generator(self.fixed_noise, self.fixed_conditions).cpu()
         finally:
             generator.train(was_training)
 
