@@ -34,10 +34,10 @@ def critic_input_gradient(scores: torch.Tensor, inputs: torch.Tensor,
     precision small gradients underflow, so with a loss scale ``grad_scale`` (the trainer puts
     it on the critic as ``critic.grad_scale``; objectives pass it on) the scores are scaled
     before differentiating and the gradient unscaled after, in float32: the gradient-penalty
-    recipe of the PyTorch AMP docs. The mean (times N) is scaled rather than the sum, so that the gradient entering the
-    critic's fp16 backward is ``grad_scale / N`` per score, not ``grad_scale`` (the default
-    2^16 is already infinite in fp16). An overflow deeper in gives an infinite penalty, and the
-    gradient scaler then skips the step and lowers its scale.
+    recipe of the PyTorch AMP docs. The mean (times N) is scaled rather than the sum, so that
+    the gradient entering the critic's fp16 backward is ``grad_scale / N`` per score, not
+    ``grad_scale`` (the default 2^16 is already infinite in fp16). An overflow deeper in gives
+    an infinite penalty, and the gradient scaler then skips the step and lowers its scale.
     """
     with torch.autocast(inputs.device.type, enabled=False):  # differentiate outside autocast
         if grad_scale is None:
