@@ -1,0 +1,92 @@
+"""Architecture summaries: every layer with its output shape and parameter count, as text.
+
+Shapes come from one forward pass of a batch of two through forward hooks, so they are what
+the model really computes, whatever its code looks like.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from facegan.data.base import DataInfo
+from facegan.generation import Conditioning
+from facegan.models.base import GANModels
+
+BATCH = 2
+
+
+def _shape(value: Any) -> str:
+    if isinstance(value, torch.Tensor):
+        return "(" + ", ".join(["N", *map(str, value.shape[1:])]) + ")"
+    if isinstance(value, (tuple, list)):
+        return " ".join(_shape(v) for v in value)
+    return type(value).__name__
+
+
+@torch.no_grad()
+def summarize(module: nn.Module, *inputs: Any) -> str:
+    """A table of the layers that hold parameters or have no children, in call order."""
+    rows: list[tuple[str, str, str, int]] = []
+    names = {m: name for name, m in module.named_modules()}
+
+    def hook(layer: nn.Module, _args: Any, output: Any) -> None:
+        own = sum(p.numel() for p in layer.parameters(recurse=False))
+        rows.append((names[layer], type(layer).__name__, _shape(output), own))
+
+    watched = [m for m in module.modules() if m is not module
+               and (not any(True for _ in m.children()) or any(m.parameters(recurse=False)))]
+    handles = [m.register_forward_hook(hook) for m in watched]
+    was_training = module.training
+    try:
+        output = module.eval()(*inputs)
+    finally:
+        module.train(was_training)
+        for handle in handles:
+            handle.remove()
+    header = ("layer", "type", "output shape", "parameters")
+    table = [header, *((n, t, s, f"{p:,}") for n, t, s, p in rows)]
+    widths = [max(len(row[i]) for row in table) for i in range(4)]
+    lines = ["  ".join(cell.ljust(w) if i < 3 else cell.rjust(w)
+                       for i, (cell, w) in enumerate(zip(row, widths, strict=True)))
+             for row in table]
+    lines.insert(1, "-" * len(lines[0]))
+    total = sum(p.numel() for p in module.parameters())
+    trainable = sum(p.numel() for p in module.parameters() if p.requires_grad)
+    lines += ["-" * len(lines[0]),
+              f"inputs {', '.join(_shape(x) for x in inputs if x is not None)} -> output "
+              f"{_shape(output)}",
+              f"parameters: {total:,} ({trainable:,} trainable)"]
+    return "\n".join(lines)
+
+
+def example_condition(cond: Conditioning, n: int = BATCH) -> torch.Tensor | None:
+    """A valid second argument of ``G(z, c)`` / ``D(x, c)`` for ``n`` images."""
+    if cond.kind == "class":
+        return torch.zeros(n, dtype=torch.long)
+    if cond.kind == "multilabel":
+        return torch.zeros(n, len(cond.label_names))
+    if cond.kind == "embedding":
+        return torch.zeros(n, cond.embedding_dim)
+    return None
+
+
+def architecture_summary(models: GANModels, info: DataInfo) -> str:
+    """Both models' tables, generator first; inputs are built from the data description."""
+    device = next(models.generator.parameters()).device
+    c = example_condition(Conditioning.from_data_info(info.to_dict()))
+    c = None if c is None else c.to(device)
+    z = torch.zeros(BATCH, models.generator.latent_dim, device=device)
+    args = (z,) if c is None else (z, c)
+    generator_text = summarize(models.generator, *args)
+    x = torch.zeros(BATCH, info.channels, info.image_size, info.image_size, device=device)
+    discriminator_text = summarize(models.discriminator, *((x,) if c is None else (x, c)))
+    return (f"generator ({type(models.generator).__name__})\n{generator_text}\n\n"
+            f"discriminator ({type(models.discriminator).__name__})\n{discriminator_text}\n")
+
+
+def save_architecture(path: Path, models: GANModels, info: DataInfo) -> None:
+    path.write_text(architecture_summary(models, info))
