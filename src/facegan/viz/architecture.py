@@ -29,7 +29,8 @@ def _shape(value: Any) -> str:
 
 @torch.no_grad()
 def summarize(module: nn.Module, *inputs: Any) -> str:
-    """A table of the layers that hold parameters or have no children, in call order."""
+    """A table of the layers that hold parameters or have no children, in the order their
+    forward passes finish (a container holding its own parameters comes after its children)."""
     rows: list[tuple[str, str, str, int]] = []
     names = {m: name for name, m in module.named_modules()}
 
@@ -37,8 +38,14 @@ def summarize(module: nn.Module, *inputs: Any) -> str:
         own = sum(p.numel() for p in layer.parameters(recurse=False))
         rows.append((names[layer], type(layer).__name__, _shape(output), own))
 
-    watched = [m for m in module.modules() if m is not module
-               and (not any(True for _ in m.children()) or any(m.parameters(recurse=False)))]
+    def holds_parameters(m: nn.Module) -> bool:
+        return next(m.parameters(recurse=False), None) is not None
+
+    def is_leaf(m: nn.Module) -> bool:
+        return next(m.children(), None) is None
+
+    watched = [m for m in module.modules()
+               if holds_parameters(m) or (m is not module and is_leaf(m))]
     handles = [m.register_forward_hook(hook) for m in watched]
     was_training = module.training
     try:
