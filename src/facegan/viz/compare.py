@@ -58,8 +58,8 @@ def final_metrics(all_records: Sequence[list[dict[str, Any]]]) -> list[list[Any]
     """``[key, last value in run 1, ...]``: the counters first, then every metric key."""
     rows = []
     for counter in ("epoch", "step", "images_seen", "time"):
-        rows.append([counter, *(r[-1].get(counter, MISSING) if r else MISSING
-                                for r in all_records)])
+        rows.append([counter, *(next((r[counter] for r in reversed(records) if counter in r),
+                                     MISSING) for records in all_records)])
     series = [metric_series(r) for r in all_records]
     for key in sorted({key for s in series for key in s}):
         rows.append([key, *(s[key][1][-1] if key in s else MISSING for s in series)])
