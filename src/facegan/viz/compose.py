@@ -148,14 +148,17 @@ def split_grid(grid: Image.Image, image_size: int, count: int | None = None) -> 
 
 
 def titled(image: Image.Image, title: str, scale: int = 1) -> Image.Image:
-    """``image`` enlarged ``scale`` times (nearest neighbour) under a one-line title band."""
+    """``image`` enlarged ``scale`` times (nearest neighbour) under a one-line title band whose
+    text grows with the width, so it stays readable when a page shrinks a big frame."""
     if scale > 1:
         image = image.resize((image.width * scale, image.height * scale),
                              Image.Resampling.NEAREST)
-    canvas = Image.new("RGB", (image.width, image.height + LINE), BACKGROUND)
-    canvas.paste(image.convert("RGB"), (0, LINE))
-    ImageDraw.Draw(canvas).text((image.width // 2, LINE // 2), title, fill=TEXT, font=font(14),
-                                anchor="mm")
+    size = max(14, image.width // 24)
+    band = size + 8
+    canvas = Image.new("RGB", (image.width, image.height + band), BACKGROUND)
+    canvas.paste(image.convert("RGB"), (0, band))
+    ImageDraw.Draw(canvas).text((image.width // 2, band // 2), title, fill=TEXT,
+                                font=font(size), anchor="mm")
     return canvas
 
 

@@ -74,7 +74,7 @@ def plot_weight_histograms(models: dict[str, nn.Module], out: Path, title: str =
             ax.set_yticks([])
     fig.suptitle(title or "weight histograms", fontsize=10)
     height = 1.3 * rows + 0.8
-    fig.subplots_adjust(left=0.03, right=0.97, top=1 - 0.75 / height, bottom=0.04,
+    fig.subplots_adjust(left=0.03, right=0.97, top=1 - 0.75 / height, bottom=0.4 / height,
                         hspace=0.9, wspace=0.12)
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, dpi=80)

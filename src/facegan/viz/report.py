@@ -27,6 +27,7 @@ from facegan.viz.runfiles import epoch_files, generator_meta, open_run, raw_conf
 log = logging.getLogger(__name__)
 
 REPORT = "report.html"
+SAMPLES_WIDTH = 360  # pixels on the page for a whole sample grid, whatever its image size
 
 
 def metric_rows(run_records: list[dict[str, Any]]) -> list[list[Any]]:
@@ -86,7 +87,8 @@ def draw_generator_pictures(run: RunDir, device: torch.device, seed: int) -> lis
         save_interpolation_gif(rows, viz / "interpolation.gif")
         sections.append(html.section(
             "Latent interpolation (slerp)", html.image(viz / "interpolation.png"),
-            html.image(viz / "interpolation.gif", "the same paths, animated")))
+            html.image(viz / "interpolation.gif", "the same paths, animated", pixels=True,
+                       width=SAMPLES_WIDTH // 2)))
     return sections
 
 
@@ -105,10 +107,13 @@ def write_report(path: Path, device: torch.device = torch.device("cpu"), seed: i
     samples = epoch_files(run.samples)
     if samples:
         epoch, latest = samples[-1]
-        progression = save_progression(run)
+        png, gif = save_progression(run)
         sections.append(html.section(
-            "Samples", html.image(latest, f"fixed noise after epoch {epoch}", pixels=True),
-            *(html.image(p, "across epochs") for p in progression)))
+            "Samples",
+            html.image(latest, f"fixed noise after epoch {epoch}", pixels=True,
+                       width=SAMPLES_WIDTH),
+            html.image(gif, "the same noise, epoch by epoch", width=SAMPLES_WIDTH),
+            html.image(png, "the first samples across epochs")))
         sections += draw_generator_pictures(run, device, seed)
         histograms = epoch_files(run.histograms)
         if histograms:
