@@ -11,7 +11,12 @@ from facegan.viz.architecture import summarize
 from facegan.viz.collage import real_vs_generated
 from facegan.viz.compose import LINE, PAD
 from facegan.viz.plots import epoch_ends, panel_order, plot_curves, smooth, smoothing_weight
-from facegan.viz.progression import progression_frames, progression_image, save_progression
+from facegan.viz.progression import (
+    pick_evenly,
+    progression_frames,
+    progression_image,
+    save_progression,
+)
 
 TILE = 64  # 32 px digits drawn twice as large
 
@@ -103,3 +108,8 @@ def test_summarize_counts_parameters_held_by_containers():
     rows = [line.split() for line in text.splitlines()[2:4]]
     assert rows == [["0.linear", "Linear", "(N,", "3)", "9"], ["0", "Scaled", "(N,", "3)", "3"]]
     assert text.endswith("parameters: 12 (12 trainable)")
+
+
+def test_long_runs_show_evenly_spaced_epochs_with_the_first_and_the_last():
+    assert pick_evenly(list(range(1, 101)), 5) == [1, 26, 51, 75, 100]
+    assert pick_evenly([1, 2, 3], 16) == [1, 2, 3]

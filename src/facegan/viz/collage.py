@@ -11,6 +11,7 @@ from PIL import Image
 
 from facegan.config import config_from_dict, read_yaml
 from facegan.data.base import build_dataset
+from facegan.errors import FaceganError
 from facegan.generation import Conditioning, run_generator, seeded_noise
 from facegan.runs import RunDir
 from facegan.sampling import load_for_generation
@@ -30,6 +31,9 @@ def real_vs_generated(run: RunDir, n: int = 16, seed: int = 0,
     generator, meta = load_for_generation(run.path)
     cond = Conditioning.from_data_info(meta["data"])
     conditions = torch.stack(labels) if cond.kind != "none" else None
+    if cond.kind == "embedding" and tuple(conditions.shape) != (n, cond.embedding_dim):
+        raise FaceganError(f"the dataset's labels {tuple(conditions.shape[1:])} are not the "
+                           f"({cond.embedding_dim},) embeddings this generator takes")
     fake = run_generator(generator, seeded_noise(n, generator.latent_dim, seed), conditions,
                          device)
     panels = [labelled_grid(to_uint8(square_rows(images)))

@@ -52,9 +52,10 @@ def progression_image(run: RunDir, columns: int = 8, max_rows: int = 16) -> Imag
                          title="fixed noise across epochs")
 
 
-def progression_frames(run: RunDir) -> list[Image.Image]:
-    """Every epoch's full sample grid under an ``epoch N / last`` title."""
-    files = epoch_files(run.samples)
+def progression_frames(run: RunDir, max_frames: int = 60) -> list[Image.Image]:
+    """Each epoch's full sample grid under an ``epoch N / last`` title (evenly spaced epochs
+    when there are more than ``max_frames``: the GIF is redrawn every epoch)."""
+    files = pick_evenly(epoch_files(run.samples), max_frames)
     if not files:
         return []
     grids = [Image.open(path) for _, path in files]
