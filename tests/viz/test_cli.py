@@ -4,9 +4,16 @@ import shutil
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image
+from torch import nn
 
 from facegan.cli import main
+from facegan.config import config_dataclass
+from facegan.data.base import DataInfo
+from facegan.models.base import GANModels
+from facegan.models.io import save_generator
+from facegan.registry import MODELS, register_model
 from facegan.viz.compose import LINE, PAD
 
 TILE = 64
@@ -77,3 +84,55 @@ def test_report_and_compare_commands(tiny_run, tmp_path, capsys):
     shutil.copytree(tiny_run, other)
     assert run_cli("compare", tiny_run, other, "--out", out) == 0
     assert out.read_text().count("<img src=\"data:image/png;base64,") == 3
+
+
+@config_dataclass
+class ToyAttributesConfig:
+    name: str = "toy_attributes"
+    latent_dim: int = 3
+
+
+class ToyAttributesGenerator(nn.Module):
+    """``G(z, c)`` for 8 px grey images: brightness from ``z[:, 0]`` plus the attributes on."""
+
+    def __init__(self, cfg, info):
+        super().__init__()
+        self.latent_dim = cfg.latent_dim
+        self.scale = nn.Linear(1, 1)
+
+    def forward(self, z, c):
+        level = torch.tanh(z[:, :1] + c.sum(1, keepdim=True))  # (N, 1)
+        return level[:, :, None, None].expand(-1, 1, 8, 8)
+
+
+if "toy_attributes" not in MODELS:
+    register_model("toy_attributes", config=ToyAttributesConfig)(
+        lambda cfg, info: GANModels(ToyAttributesGenerator(cfg, info), nn.Identity()))
+
+
+@pytest.fixture
+def attribute_generator(tmp_path):
+    """A saved generator conditioned on two attributes, as a trained one would be saved."""
+    folder = tmp_path / "generator"
+    folder.mkdir()
+    info = DataInfo("Faces", image_size=8, channels=1, label_names=("smile", "hat"),
+                    label_kind="multilabel")
+    save_generator(folder, ToyAttributesGenerator(ToyAttributesConfig(), info),
+                   ToyAttributesConfig(), info)
+    return folder
+
+
+def test_attribute_modes_from_a_saved_conditional_generator(attribute_generator, tmp_path,
+                                                            capsys):
+    out = tmp_path / "attr.png"
+    assert run_cli("generate", attribute_generator, "--mode", "change-attr", "--attr", "smile",
+                   "--label", "hat", "--steps", 3, "-n", 2, "--grid", out) == 0
+    assert "wrote 2 rows of 3 images" in capsys.readouterr().out
+    picture = Image.open(out)
+    assert picture.height == 2 * LINE + 2 * (TILE + PAD) + PAD  # 8 px tiles drawn at 64 px
+    assert run_cli("generate", attribute_generator, "--mode", "per-label", "-n", 5,
+                   "--grid", out) == 0
+    assert Image.open(out).height == LINE + 2 * (TILE + PAD) + PAD  # smile, hat
+    assert run_cli("generate", attribute_generator, "--mode", "change-attr", "--attr", "wings",
+                   "--grid", out) == 2
+    assert "unknown label 'wings'; valid labels: smile, hat" in capsys.readouterr().err
