@@ -7,6 +7,8 @@ import torch
 from torch import nn
 
 from facegan.errors import FaceganError
+from facegan.training import Trainer
+from facegan.training import trainer as trainer_module
 from facegan.training.stats import WandbSink
 
 
@@ -50,3 +52,33 @@ def test_without_a_login_runs_are_written_offline_into_the_run(tmp_path, monkeyp
     (offline,) = (run_dir / "wandb").glob("offline-run-*")
     assert offline.name.endswith(sink.run.id)
     assert list(offline.glob("*.wandb"))[0].stat().st_size > 0
+
+
+def test_the_trainer_feeds_wandb_every_scalar_and_each_epochs_pictures(tiny_config,
+                                                                       monkeypatch):
+    calls = []
+
+    class Recording:
+        def __init__(self, run_dir, config, project):
+            calls.append(("init", run_dir.name, config["log"]["wandb"], project))
+
+        def write(self, record):
+            calls.append(("write", record["step"]))
+
+        def log_epoch(self, step, samples, models):
+            calls.append(("epoch", step, tuple(samples.shape), sorted(models)))
+
+        def close(self):
+            calls.append(("close",))
+
+    monkeypatch.setattr(trainer_module, "WandbSink", Recording)
+    cfg = tiny_config("train.epochs=1", "log.wandb=true", "log.wandb_project=digits",
+                      "log.histograms=false", "log.tensorboard=false")
+    run_dir = Trainer(cfg, progress=False).fit().run_dir
+    assert calls == [("init", "WGAN_GP", True, "digits"), ("write", 2), ("write", 4),
+                     ("write", 6), ("write", 8), ("epoch", 8, (16, 1, 32, 32),
+                                                  ["discriminator", "generator"]), ("close",)]
+    # the other pictures training draws every epoch, and the architecture at the start
+    for name in ("architecture.txt", "visualizations/progression.png",
+                 "visualizations/progression.gif"):
+        assert (run_dir / name).is_file()
