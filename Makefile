@@ -5,10 +5,13 @@ BIN := $(VENV)/bin
 ARGS ?=
 
 .PHONY: help install compile test build clean_target clean_venv train_mnist
+.PHONY: synthfaces train_synthfaces
 
 help:
 	@echo "make install        create ./$(VENV) and install facegan with its dev extras"
 	@echo "make train_mnist    train WGAN-GP on MNIST (ARGS='--set train.epochs=1 ...')"
+	@echo "make synthfaces     draw 20,000 SynthFaces (64 px) into data/synthfaces/ (N=, SIZE=)"
+	@echo "make train_synthfaces  offline demo: WGAN-GP on SynthFaces drawn in memory"
 	@echo "make test           run the test suite (CPU, a few minutes)"
 	@echo "make compile        byte-compile and lint"
 	@echo "make build          build the sdist and wheel into dist/"
@@ -38,3 +41,11 @@ clean_venv:
 
 train_mnist:
 	$(BIN)/facegan train configs/mnist_wgan_gp.yaml $(ARGS)
+
+N ?= 20000
+SIZE ?= 64
+synthfaces:
+	$(BIN)/facegan data synth --n $(N) --size $(SIZE) --out data/synthfaces
+
+train_synthfaces:
+	$(BIN)/facegan train configs/synthfaces_dcgan.yaml $(ARGS)
