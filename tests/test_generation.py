@@ -4,9 +4,9 @@ import pytest
 import torch
 from torch import nn
 
+from facegan.conditions import ConditionSpec
 from facegan.errors import FaceganError
 from facegan.generation import (
-    Conditioning,
     change_attribute,
     embedding_rows,
     grid,
@@ -45,16 +45,8 @@ def code_of(images):
     return images[..., 1, 0, 0]
 
 
-CLASSES = Conditioning("class", tuple("0123456789"))
-ATTRIBUTES = Conditioning("multilabel", NAMES)
-
-
-def test_conditioning_is_read_from_the_saved_data_info():
-    assert Conditioning.from_data_info({"label_kind": "none", "label_names": []}).kind == "none"
-    assert Conditioning.from_data_info({"label_kind": "class", "label_names": ["a", "b"]}) == \
-        Conditioning("class", ("a", "b"))
-    assert Conditioning.from_data_info({"label_kind": "none", "embedding_dim": 5}) == \
-        Conditioning("embedding", embedding_dim=5)
+CLASSES = ConditionSpec("class", tuple("0123456789"))
+ATTRIBUTES = ConditionSpec("multilabel", NAMES)
 
 
 def test_grid_of_an_unconditional_model_matches_generate_images():
@@ -62,7 +54,7 @@ def test_grid_of_an_unconditional_model_matches_generate_images():
     model = nn.Sequential(nn.Linear(3, 16), nn.Tanh(), nn.Unflatten(1, (1, 4, 4)))
     model.latent_dim = 3
     expected = generate_images(model, 5, seed=3, device=CPU)
-    assert torch.equal(grid(model, Conditioning("none"), 5, 3, CPU), expected)
+    assert torch.equal(grid(model, ConditionSpec("none"), 5, 3, CPU), expected)
 
 
 def test_grid_labels_cycle_the_classes_or_follow_the_named_one():
@@ -86,7 +78,7 @@ def test_per_label_gives_one_row_per_label_and_the_same_noise_in_each_column():
     assert chosen.row_labels == ["hat", "smile"]
     assert torch.allclose(code_of(chosen.images), torch.full((2, 2), 0.1))  # one attribute on
     with pytest.raises(FaceganError, match="per-label needs a model trained with labels"):
-        per_label(Transparent(), Conditioning("none"), 2, 0, CPU)
+        per_label(Transparent(), ConditionSpec("none"), 2, 0, CPU)
 
 
 def test_change_attribute_varies_one_attribute_and_keeps_the_rest():
@@ -128,7 +120,7 @@ def test_interpolate_goes_from_one_seed_to_the_other_and_keeps_each_rows_label()
 
 
 def test_embedding_rows_give_one_row_per_embedding():
-    cond = Conditioning("embedding", embedding_dim=4)
+    cond = ConditionSpec("embedding", embedding_dim=4)
     embeddings = torch.tensor([[0.0] * 4, [1.0] * 4])
     rows = embedding_rows(Transparent(), cond, 5, 0, CPU, embeddings)
     assert rows.images.shape == (2, 5, 2, 4, 4)

@@ -113,6 +113,7 @@ def generate(
     import torch
 
     from facegan import generation
+    from facegan.conditions import ConditionSpec
     from facegan.sampling import load_for_generation
     from facegan.viz.grids import save_grid, save_individual
     from facegan.viz.modes import draw_rows, save_interpolation_gif
@@ -127,7 +128,7 @@ def generate(
     if device == "cuda" and not torch.cuda.is_available():
         raise FaceganError("--device cuda but no CUDA device is available; use --device cpu")
     generator, meta = load_for_generation(path)
-    cond = generation.Conditioning.from_data_info(meta["data"])
+    cond = ConditionSpec.from_data(meta["data"])
     labels, dev = label or [], torch.device(device)
     if mode == "grid":
         if grid is None and out_dir is None:

@@ -14,9 +14,8 @@ captions, drawn by `facegan.viz.compose.labelled_grid`.
   the generator saw no noise during training (White 2016, "Sampling generative networks");
 - ``embedding``: one row of K faces per given embedding, the same K noise vectors in each row.
 
-The conditioning comes from the generator's saved `DataInfo` (``generator.json`` ``data``):
-``label_kind`` none / class (c is ``(N,)`` class indices) / multilabel (c is ``(N, L)``
-multi-hot floats), or ``embedding_dim > 0`` (c is ``(N, D)`` float embeddings).
+The conditioning is `facegan.conditions.ConditionSpec`, read from the generator's saved
+`DataInfo`: c is ``(N,)`` class indices, ``(N, L)`` multi-hot floats or ``(N, D)`` embeddings.
 """
 
 from __future__ import annotations
@@ -24,50 +23,34 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 import torch
 from torch import nn
 
+from facegan.conditions import ConditionSpec
 from facegan.errors import FaceganError
 
 MODES = ("grid", "per-label", "change-attr", "interpolate", "embedding")
 Method = Literal["slerp", "lerp"]
 
 
-@dataclass(frozen=True)
-class Conditioning:
-    """What the second argument of ``G(z, c)`` is, read from a saved generator's data info."""
+def label_indices(cond: ConditionSpec, names: Sequence[str]) -> list[int]:
+    """Label names -> indices; an unknown name is an error listing the valid ones."""
+    if cond.kind not in ("class", "multilabel"):
+        raise FaceganError(f"--label needs a model trained with labels; this generator is "
+                           f"{described(cond)}")
+    unknown = [name for name in names if name not in cond.label_names]
+    if unknown:
+        raise FaceganError(f"unknown label {unknown[0]!r}; valid labels: "
+                           f"{', '.join(cond.label_names)}")
+    return [cond.label_names.index(name) for name in names]
 
-    kind: Literal["none", "class", "multilabel", "embedding"]
-    label_names: tuple[str, ...] = ()
-    embedding_dim: int = 0
 
-    @classmethod
-    def from_data_info(cls, data: dict[str, Any]) -> Conditioning:
-        if int(data.get("embedding_dim") or 0) > 0:
-            return cls("embedding", embedding_dim=int(data["embedding_dim"]))
-        kind = data.get("label_kind", "none")
-        return cls(kind, tuple(data.get("label_names", ())) if kind != "none" else ())
-
-    def label_indices(self, names: Sequence[str]) -> list[int]:
-        """Label names -> indices; an unknown name is an error listing the valid ones."""
-        if self.kind not in ("class", "multilabel"):
-            raise FaceganError("--label needs a model trained with labels; this generator is "
-                               f"{self._described()}")
-        indices = []
-        for name in names:
-            if name not in self.label_names:
-                raise FaceganError(f"unknown label {name!r}; valid labels: "
-                                   f"{', '.join(self.label_names)}")
-            indices.append(self.label_names.index(name))
-        return indices
-
-    def _described(self) -> str:
-        return {"none": "unconditional", "class": "class-conditional",
-                "multilabel": "attribute-conditional",
-                "embedding": "embedding-conditional"}[self.kind]
+def described(cond: ConditionSpec) -> str:
+    return {"none": "unconditional", "class": "class-conditional",
+            "multilabel": "attribute-conditional", "embedding": "embedding-conditional"}[cond.kind]
 
 
 @dataclass
@@ -83,7 +66,7 @@ def seeded_noise(n: int, latent_dim: int, seed: int) -> torch.Tensor:
     return torch.randn(n, latent_dim, generator=torch.Generator().manual_seed(seed))
 
 
-def default_conditions(cond: Conditioning, n: int, seed: int,
+def default_conditions(cond: ConditionSpec, n: int, seed: int,
                        labels: Sequence[str] = ()) -> torch.Tensor | None:
     """Conditions for ``n`` images when the mode does not vary them.
 
@@ -92,12 +75,12 @@ def default_conditions(cond: Conditioning, n: int, seed: int,
     """
     if cond.kind == "none":
         if labels:
-            cond.label_indices(labels)  # raises: no labels on this model
+            label_indices(cond, labels)  # raises: no labels on this model
         return None
     if cond.kind == "embedding":
         raise FaceganError("this generator is conditioned on embeddings: use --mode embedding "
                            "--embedding FILE.npy")
-    indices = cond.label_indices(labels)
+    indices = label_indices(cond, labels)
     if cond.kind == "class":
         if len(indices) > 1:
             raise FaceganError(f"a class-conditional model takes one --label (got {len(indices)})")
@@ -127,7 +110,7 @@ def run_generator(generator: nn.Module, z: torch.Tensor, c: torch.Tensor | None,
     return torch.cat(chunks)
 
 
-def grid(generator: nn.Module, cond: Conditioning, n: int, seed: int, device: torch.device,
+def grid(generator: nn.Module, cond: ConditionSpec, n: int, seed: int, device: torch.device,
          labels: Sequence[str] = ()) -> torch.Tensor:
     """``n`` images ``(n, C, H, W)``; for an unconditional model the same as
     `facegan.sampling.generate_images` with this seed."""
@@ -136,14 +119,14 @@ def grid(generator: nn.Module, cond: Conditioning, n: int, seed: int, device: to
     return run_generator(generator, z, default_conditions(cond, n, seed, labels), device)
 
 
-def per_label(generator: nn.Module, cond: Conditioning, n: int, seed: int, device: torch.device,
+def per_label(generator: nn.Module, cond: ConditionSpec, n: int, seed: int, device: torch.device,
               labels: Sequence[str] = ()) -> ImageRows:
     """One row per label value (all, or those named), the same ``n`` noise vectors in each."""
     _check_count(n)
     if cond.kind not in ("class", "multilabel"):
         raise FaceganError(f"--mode per-label needs a model trained with labels; this generator "
-                           f"is {cond._described()} (use --mode grid)")
-    indices = cond.label_indices(labels) if labels else list(range(len(cond.label_names)))
+                           f"is {described(cond)} (use --mode grid)")
+    indices = label_indices(cond, labels) if labels else list(range(len(cond.label_names)))
     z = seeded_noise(n, generator.latent_dim, seed).repeat(len(indices), 1)  # (R*n, latent)
     if cond.kind == "class":
         c = torch.tensor(indices).repeat_interleave(n)  # (R*n,)
@@ -155,7 +138,7 @@ def per_label(generator: nn.Module, cond: Conditioning, n: int, seed: int, devic
                      [cond.label_names[i] for i in indices], None, "same noise, every label")
 
 
-def change_attribute(generator: nn.Module, cond: Conditioning, n: int, seed: int,
+def change_attribute(generator: nn.Module, cond: ConditionSpec, n: int, seed: int,
                      device: torch.device, attribute: str, base: Sequence[str] = (),
                      steps: int = 5) -> ImageRows:
     """Rows: ``n`` noise vectors; columns: ``attribute`` from 0 to 1 in ``steps`` steps while
@@ -164,12 +147,12 @@ def change_attribute(generator: nn.Module, cond: Conditioning, n: int, seed: int
     if cond.kind != "multilabel":
         hint = " (use --mode per-label to change the class)" if cond.kind == "class" else ""
         raise FaceganError(f"--mode change-attr needs a model trained with attributes; this "
-                           f"generator is {cond._described()}{hint}")
+                           f"generator is {described(cond)}{hint}")
     if steps < 2:
         raise FaceganError(f"--steps must be at least 2 (got {steps})")
-    (index,) = cond.label_indices([attribute])
+    (index,) = label_indices(cond, [attribute])
     values = torch.linspace(0, 1, steps)
-    c = multi_hot(cond.label_indices(base), len(cond.label_names)).repeat(n * steps, 1)
+    c = multi_hot(label_indices(cond, base), len(cond.label_names)).repeat(n * steps, 1)
     c[:, index] = values.repeat(n)  # row-major: noise i, then every value
     z = seeded_noise(n, generator.latent_dim, seed).repeat_interleave(steps, dim=0)
     images = run_generator(generator, z, c, device)
@@ -199,7 +182,7 @@ def lerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
     return (1 - t) * a[:, None] + t * b[:, None]
 
 
-def interpolate(generator: nn.Module, cond: Conditioning, n: int, seed: int,
+def interpolate(generator: nn.Module, cond: ConditionSpec, n: int, seed: int,
                 device: torch.device, steps: int = 8, end_seed: int | None = None,
                 method: Method = "slerp", labels: Sequence[str] = ()) -> ImageRows:
     """``n`` rows, each a path of ``steps`` images from noise drawn with ``seed`` to noise drawn
@@ -224,14 +207,14 @@ def interpolate(generator: nn.Module, cond: Conditioning, n: int, seed: int,
                      f"{method} from seed {seed} to seed {end_seed}")
 
 
-def embedding_rows(generator: nn.Module, cond: Conditioning, n: int, seed: int,
+def embedding_rows(generator: nn.Module, cond: ConditionSpec, n: int, seed: int,
                    device: torch.device, embeddings: torch.Tensor,
                    names: Sequence[str] | None = None) -> ImageRows:
     """One row of ``n`` faces per embedding ``(E, D)``; the same noise in every row."""
     _check_count(n)
     if cond.kind != "embedding":
         raise FaceganError(f"--mode embedding needs a model conditioned on embeddings; this "
-                           f"generator is {cond._described()}")
+                           f"generator is {described(cond)}")
     if embeddings.dim() == 1:
         embeddings = embeddings[None]
     if embeddings.dim() != 2 or embeddings.shape[1] != cond.embedding_dim:

@@ -12,8 +12,8 @@ from typing import Any
 import torch
 from torch import nn
 
+from facegan.conditions import ConditionSpec
 from facegan.data.base import DataInfo
-from facegan.generation import Conditioning
 from facegan.models.base import GANModels
 
 BATCH = 2
@@ -70,21 +70,10 @@ def summarize(module: nn.Module, *inputs: Any) -> str:
     return "\n".join(lines)
 
 
-def example_condition(cond: Conditioning, n: int = BATCH) -> torch.Tensor | None:
-    """A valid second argument of ``G(z, c)`` / ``D(x, c)`` for ``n`` images."""
-    if cond.kind == "class":
-        return torch.zeros(n, dtype=torch.long)
-    if cond.kind == "multilabel":
-        return torch.zeros(n, len(cond.label_names))
-    if cond.kind == "embedding":
-        return torch.zeros(n, cond.embedding_dim)
-    return None
-
-
 def architecture_summary(models: GANModels, info: DataInfo) -> str:
     """Both models' tables, generator first; inputs are built from the data description."""
     device = next(models.generator.parameters()).device
-    c = example_condition(Conditioning.from_data_info(info.to_dict()))
+    c = ConditionSpec.from_data(info.to_dict()).example(BATCH)
     c = None if c is None else c.to(device)
     z = torch.zeros(BATCH, models.generator.latent_dim, device=device)
     args = (z,) if c is None else (z, c)

@@ -9,10 +9,11 @@ from __future__ import annotations
 import torch
 from PIL import Image
 
+from facegan.conditions import ConditionSpec
 from facegan.config import config_from_dict, read_yaml
 from facegan.data.base import build_dataset
 from facegan.errors import FaceganError
-from facegan.generation import Conditioning, run_generator, seeded_noise
+from facegan.generation import run_generator, seeded_noise
 from facegan.runs import RunDir
 from facegan.sampling import load_for_generation
 from facegan.viz.compose import labelled_grid, side_by_side, to_uint8
@@ -29,7 +30,7 @@ def real_vs_generated(run: RunDir, n: int = 16, seed: int = 0,
     chosen = torch.randperm(len(dataset), generator=torch.Generator().manual_seed(seed))[:n]
     real, labels = zip(*(dataset[int(i)] for i in chosen), strict=True)
     generator, meta = load_for_generation(run.path)
-    cond = Conditioning.from_data_info(meta["data"])
+    cond = ConditionSpec.from_data(meta["data"])
     conditions = torch.stack(labels) if cond.kind != "none" else None
     if cond.kind == "embedding" and tuple(conditions.shape) != (n, cond.embedding_dim):
         raise FaceganError(f"the dataset's labels {tuple(conditions.shape[1:])} are not the "

@@ -14,8 +14,9 @@ from typing import Any
 import torch
 import yaml
 
+from facegan.conditions import ConditionSpec
 from facegan.errors import FaceganError
-from facegan.generation import Conditioning, interpolate, per_label
+from facegan.generation import interpolate, per_label
 from facegan.runs import RunDir, atomic_write_text
 from facegan.viz import html
 from facegan.viz.collage import real_vs_generated
@@ -76,7 +77,7 @@ def draw_generator_pictures(run: RunDir, device: torch.device, seed: int) -> lis
     except FaceganError as exc:  # the data may live on another machine: report the rest
         sections.append(html.section("Real vs generated", html.note(f"not drawn: {exc}")))
     generator, meta = load_for_generation(run.path)
-    cond = Conditioning.from_data_info(meta["data"])
+    cond = ConditionSpec.from_data(meta["data"])
     if cond.kind in ("class", "multilabel"):
         draw_rows(per_label(generator, cond, 8, seed, device)).save(viz / "per_label.png")
         sections.append(html.section("Every label, the same noise",
