@@ -12,6 +12,8 @@ def test_kind_comes_from_the_saved_data_description():
     assert ConditionSpec.from_data({"label_kind": "class", "label_names": ["a"]}).kind == "class"
     assert ConditionSpec.from_data(ATTRIBUTES).width == 3
     assert ConditionSpec.from_data({"embedding_dim": 128}).kind == "embedding"
+    saved_by_an_embedding_dataset = {"label_kind": "embedding", "embedding_dim": 128}
+    assert ConditionSpec.from_data(saved_by_an_embedding_dataset).width == 128
     with pytest.raises(FaceganError, match="both labels and an embedding"):
         ConditionSpec.from_data({**ATTRIBUTES, "embedding_dim": 128})
 

@@ -81,42 +81,117 @@ def train(
 @app.command()
 def generate(
     path: Annotated[Path, typer.Argument(help="Run directory, checkpoint or generator folder.")],
-    n: Annotated[int, typer.Option("-n", help="Number of images.")] = 64,
-    grid: Annotated[Optional[Path], typer.Option(help="Write all images as one PNG grid.")]
-    = None,
-    out_dir: Annotated[Optional[Path], typer.Option(help="Write each image as a PNG here.")]
-    = None,
+    mode: Annotated[str, typer.Option(
+        help="grid: n images; per-label: the same n noise vectors under every label; "
+             "change-attr: one attribute from 0 to 1 (--attr); interpolate: n paths between "
+             "two seeds (also a GIF); embedding: a row of n faces per embedding (--embedding)."
+    )] = "grid",
+    n: Annotated[int, typer.Option("-n", help="Images (grid), or images per row.")] = 64,
+    grid: Annotated[Optional[Path], typer.Option(help="Write the picture here (default "
+                                                      "samples.png, or <mode>.png).")] = None,
+    out_dir: Annotated[Optional[Path], typer.Option(help="grid mode: write each image as a "
+                                                         "PNG here.")] = None,
     seed: Annotated[int, typer.Option(help="Noise seed; the same seed gives the same images.")]
     = 0,
-    device: Annotated[str, typer.Option(help="cpu or cuda.")] = "cpu",
     label: Annotated[Optional[list[str]], typer.Option(
-        help="Conditional generators: a class name or index (repeat to cycle through several), "
-             "or an attribute to switch on (repeat for several).")] = None,
-    embeddings: Annotated[Optional[Path], typer.Option(
-        help="Embedding-conditioned generators: an .npy file of (M, E) face embeddings.")]
+        help="A label name (repeatable): the class of every image, or the attributes switched "
+             "on; per-label: the labels to show (default all).")] = None,
+    attr: Annotated[Optional[str], typer.Option(help="change-attr: the attribute to change.")]
     = None,
+    steps: Annotated[int, typer.Option(help="change-attr / interpolate: columns.")] = 8,
+    end_seed: Annotated[Optional[int], typer.Option(help="interpolate: seed of the end noise "
+                                                         "(default --seed + 1).")] = None,
+    method: Annotated[str, typer.Option(help="interpolate: slerp (stays on the Gaussian "
+                                             "shell) or lerp (straight line).")] = "slerp",
+    gif: Annotated[Optional[Path], typer.Option(help="interpolate: the animation (default "
+                                                     "next to the picture, .gif).")] = None,
+    embedding: Annotated[Optional[Path], typer.Option(
+        help="embedding: a .npy or .pt file of shape (E, D) or (D,).")] = None,
+    device: Annotated[str, typer.Option(help="cpu or cuda.")] = "cpu",
 ) -> None:
-    """Generate images from a trained generator."""
+    """Generate images from a trained generator, in one of several modes."""
     import torch
 
-    from facegan.data.base import DataInfo
-    from facegan.sampling import conditions_for, generate_images, load_for_generation
+    from facegan import generation
+    from facegan.conditions import ConditionSpec
+    from facegan.sampling import load_for_generation
     from facegan.viz.grids import save_grid, save_individual
+    from facegan.viz.modes import draw_rows, save_interpolation_gif
 
-    if grid is None and out_dir is None:
-        grid = Path("samples.png")
+    if mode not in generation.MODES:
+        raise FaceganError(f"unknown --mode {mode!r}; valid modes: {', '.join(generation.MODES)}")
+    if method not in ("slerp", "lerp"):
+        raise FaceganError(f"unknown --method {method!r}; valid methods: slerp, lerp")
+    if out_dir is not None and mode != "grid":
+        raise FaceganError("--out-dir works with --mode grid only; other modes write one picture "
+                           "(--grid FILE)")
     if device == "cuda" and not torch.cuda.is_available():
         raise FaceganError("--device cuda but no CUDA device is available; use --device cpu")
     generator, meta = load_for_generation(path)
-    conditions = conditions_for(generator, DataInfo.from_dict(meta["data"]), n, seed,
-                                label or (), embeddings)
-    images = generate_images(generator, n, seed, torch.device(device), labels=conditions)
-    if grid is not None:
-        save_grid(images, grid)
-        typer.echo(f"wrote a grid of {n} images to {grid}")
-    if out_dir is not None:
-        save_individual(images, out_dir)
-        typer.echo(f"wrote {n} images to {out_dir}/")
+    cond = ConditionSpec.from_data(meta["data"])
+    labels, dev = label or [], torch.device(device)
+    if mode == "grid":
+        if grid is None and out_dir is None:
+            grid = Path("samples.png")
+        images = generation.grid(generator, cond, n, seed, dev, labels)
+        if grid is not None:
+            save_grid(images, grid)
+            typer.echo(f"wrote a grid of {n} images to {grid}")
+        if out_dir is not None:
+            save_individual(images, out_dir)
+            typer.echo(f"wrote {n} images to {out_dir}/")
+        return
+    if mode == "per-label":
+        rows = generation.per_label(generator, cond, n, seed, dev, labels)
+    elif mode == "change-attr":
+        if attr is None:
+            raise FaceganError("--mode change-attr needs --attr NAME (the attribute to change)")
+        rows = generation.change_attribute(generator, cond, n, seed, dev, attr, labels, steps)
+    elif mode == "interpolate":
+        rows = generation.interpolate(generator, cond, n, seed, dev, steps, end_seed, method,
+                                      labels)
+    else:
+        if embedding is None:
+            raise FaceganError("--mode embedding needs --embedding FILE (.npy or .pt, shape "
+                               "(E, D) or (D,))")
+        rows = generation.embedding_rows(generator, cond, n, seed, dev,
+                                         generation.load_embeddings(embedding))
+    picture = grid or Path(f"{mode}.png")
+    picture.parent.mkdir(parents=True, exist_ok=True)
+    draw_rows(rows).save(picture)
+    typer.echo(f"wrote {len(rows.row_labels)} rows of {rows.images.shape[1]} images to "
+               f"{picture}")
+    if mode == "interpolate":
+        gif = gif or picture.with_suffix(".gif")
+        frames = save_interpolation_gif(rows, gif)
+        typer.echo(f"wrote a {frames}-frame animation to {gif}")
+
+
+@app.command()
+def report(
+    run: Annotated[Path, typer.Argument(help="Run directory, e.g. models/MNIST/WGAN_GP.")],
+    seed: Annotated[int, typer.Option(help="Seed of the generated pictures.")] = 0,
+    device: Annotated[str, typer.Option(help="cpu or cuda.")] = "cpu",
+) -> None:
+    """Write RUN/report.html: config, metrics, curves, samples, all pictures embedded."""
+    import torch
+
+    from facegan.viz.report import write_report
+
+    if device == "cuda" and not torch.cuda.is_available():
+        raise FaceganError("--device cuda but no CUDA device is available; use --device cpu")
+    typer.echo(f"wrote {write_report(run, torch.device(device), seed)}")
+
+
+@app.command()
+def compare(
+    runs: Annotated[list[Path], typer.Argument(help="Two or more run directories.")],
+    out: Annotated[Path, typer.Option(help="The HTML file to write.")] = Path("comparison.html"),
+) -> None:
+    """Write a page comparing runs: overlaid curves, last metrics, config differences, grids."""
+    from facegan.viz.compare import write_comparison
+
+    typer.echo(f"wrote {write_comparison(runs, out)}")
 
 
 data_app = typer.Typer(help="Prepare and inspect datasets.", no_args_is_help=True)

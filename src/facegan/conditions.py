@@ -40,7 +40,7 @@ class ConditionSpec:
         label_kind = data.get("label_kind", "none")
         names = tuple(data.get("label_names", ()))
         embedding_dim = int(data.get("embedding_dim", 0) or 0)
-        if embedding_dim and label_kind != "none":
+        if embedding_dim and label_kind not in ("none", "embedding"):
             raise FaceganError("generators conditioned on both labels and an embedding are not "
                                "supported yet; serve or export an unconditional, labelled or "
                                "embedding-only generator")

@@ -83,6 +83,8 @@ class LogConfig:
     progress: bool = True
     num_samples: int = 64  # images in the fixed-noise grid drawn every epoch
     histograms: bool = True
+    wandb: bool = False  # Weights & Biases (pip install 'facegan[wandb]'); offline unless logged in
+    wandb_project: str = "facegan"
 
 
 @config_dataclass

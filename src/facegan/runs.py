@@ -3,9 +3,12 @@
 Layout of ``<root>/<Dataset>/<Model>/``::
 
     config.yaml             the resolved config the run was started with
+    architecture.txt        every layer of both models: output shapes, parameter counts
     metrics.jsonl           one line per logged step
     tensorboard/            TensorBoard event files
-    visualizations/         losses.png, samples/epoch_NNN.png, histograms/epoch_NNN.png
+    visualizations/         losses.png, samples/epoch_NNN.png, histograms/epoch_NNN.png,
+                            progression.png/.gif (and what ``facegan report`` draws)
+    report.html             written by ``facegan report``
     saved_models/           checkpoint_<step>/ directories and the final generator
 """
 
@@ -33,6 +36,10 @@ class RunDir:
     @property
     def config_file(self) -> Path:
         return self.path / "config.yaml"
+
+    @property
+    def architecture_file(self) -> Path:
+        return self.path / "architecture.txt"
 
     @property
     def metrics_file(self) -> Path:

@@ -1,4 +1,5 @@
-"""One stats reporter that feeds every sink: metrics.jsonl always, TensorBoard when enabled.
+"""One stats reporter that feeds every sink: metrics.jsonl always, TensorBoard and Weights &
+Biases when enabled.
 
 Values are accumulated as tensors between flushes (no device sync per step) and written as
 means, one JSON line per flush with the counters.
@@ -6,13 +7,18 @@ means, one JSON line per flush with the counters.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
+import netrc
+import os
 from collections import defaultdict
 from pathlib import Path
 from typing import Any, Protocol
 
 import torch
+
+from facegan.errors import FaceganError
 
 COUNTER_KEYS = ("step", "epoch", "images_seen", "time")
 
@@ -50,6 +56,61 @@ class TensorBoardSink:
 
     def close(self) -> None:
         self.writer.close()
+
+
+class WandbSink:
+    """Weights & Biases: the scalars TensorBoard gets, and each epoch's sample grid and weight and
+    gradient histograms (`log_epoch`).
+
+    Runs offline (files under ``<run>/wandb/``, upload later with ``wandb sync``) unless the
+    user is logged in (``WANDB_API_KEY`` or ``wandb login``); ``WANDB_MODE`` overrides. The W&B
+    run id is derived from the run directory, so ``--resume`` continues the same W&B run.
+    """
+
+    def __init__(self, run_dir: Path, config: dict[str, Any], project: str) -> None:
+        try:
+            import wandb
+        except ImportError:
+            raise FaceganError("log.wandb=true needs the wandb package: pip install "
+                               "'facegan[wandb]' (or set log.wandb=false)") from None
+        self._wandb = wandb
+        mode = os.environ.get("WANDB_MODE") or ("online" if wandb_logged_in() else "offline")
+        run_id = hashlib.sha1(str(run_dir.resolve()).encode()).hexdigest()[:16]
+        self.run = wandb.init(project=project, name=run_dir.name, dir=str(run_dir), id=run_id,
+                              resume="allow", config=config, mode=mode)
+
+    def write(self, record: dict[str, Any]) -> None:
+        self.run.log({k: v for k, v in record.items() if k != "step"}, step=record["step"])
+
+    def log_epoch(self, step: int, samples: torch.Tensor, models: dict[str, torch.nn.Module]
+                  ) -> None:
+        """``samples (N, C, H, W)`` in [-1, 1] as one grid, and every layer's histograms."""
+        from torchvision.utils import make_grid
+
+        from facegan.viz.histograms import histograms
+
+        grid = make_grid(samples, nrow=math.ceil(math.sqrt(len(samples))), normalize=True,
+                         value_range=(-1, 1))
+        values: dict[str, Any] = {"samples": self._wandb.Image(grid)}
+        for model_name, module in models.items():
+            for of in ("weights", "gradients"):
+                for name, counts, edges in histograms(module, of):
+                    values[f"{model_name}/{of}/{name}"] = self._wandb.Histogram(
+                        np_histogram=(counts.numpy(), edges.numpy()))
+        self.run.log(values, step=step)
+
+    def close(self) -> None:
+        self.run.finish()
+
+
+def wandb_logged_in() -> bool:
+    """An API key in the environment or in ~/.netrc (where ``wandb login`` puts it)."""
+    if os.environ.get("WANDB_API_KEY"):
+        return True
+    try:
+        return netrc.netrc().authenticators("api.wandb.ai") is not None
+    except (OSError, netrc.NetrcParseError):
+        return False
 
 
 class StatsReporter:

@@ -44,10 +44,18 @@ from facegan.training.ema import GeneratorEMA
 from facegan.training.guard import NonFiniteError, check_losses, check_record, check_weights
 from facegan.training.interrupt import StopRequest
 from facegan.training.precision import MixedPrecision, check_precision
-from facegan.training.stats import JsonlSink, StatsReporter, TensorBoardSink, truncate_metrics
+from facegan.training.stats import (
+    JsonlSink,
+    StatsReporter,
+    TensorBoardSink,
+    WandbSink,
+    truncate_metrics,
+)
+from facegan.viz.architecture import save_architecture
 from facegan.viz.grids import save_grid
 from facegan.viz.histograms import plot_weight_histograms
 from facegan.viz.plots import plot_losses
+from facegan.viz.progression import save_progression
 
 log = logging.getLogger(__name__)
 
@@ -150,6 +158,7 @@ class Trainer:
         elif self.dist.is_main:
             self.run.create()
             atomic_write_text(self.run.config_file, config.to_yaml())
+            save_architecture(self.run.architecture_file, self.models, self.info)
 
     # -- setup -------------------------------------------------------------------------------
 
@@ -210,12 +219,16 @@ class Trainer:
         """Train until ``train.epochs`` (or ``train.max_images``), a stop signal, or a
         divergence, which raises a `FaceganError` after restoring the last good checkpoint."""
         sinks: list = []
-        self.tensorboard = None
+        self.tensorboard = self.wandb = None
         if self.dist.is_main:
             sinks.append(JsonlSink(self.run.metrics_file))
             if self.config.log.tensorboard:
                 self.tensorboard = TensorBoardSink(self.run.tensorboard)
                 sinks.append(self.tensorboard)
+            if self.config.log.wandb:
+                self.wandb = WandbSink(self.run.path, self.config.to_dict(),
+                                       self.config.log.wandb_project)
+                sinks.append(self.wandb)
         self.reporter = StatsReporter(sinks)
         self._clock = time.perf_counter() - self.counters.elapsed
         self._last_flushed_step = self.counters.step
@@ -332,6 +345,7 @@ class Trainer:
             samples = self.sample_fixed()
             save_grid(samples, self.run.samples / f"epoch_{epoch:03d}.png", self.grid_columns)
             plot_losses(self.run.metrics_file, self.run.visualizations / "losses.png")
+            save_progression(self.run)
             if self.config.log.histograms:
                 plot_weight_histograms(self.models._asdict(),
                                        self.run.histograms / f"epoch_{epoch:03d}.png",
@@ -342,7 +356,12 @@ class Trainer:
                 for model_name, module in self.models._asdict().items():
                     for name, param in module.named_parameters():
                         writer.add_histogram(f"{model_name}/{name}", param.detach().cpu(), epoch)
+                        if param.grad is not None:  # the gradients of the epoch's last step
+                            writer.add_histogram(f"{model_name}/grad/{name}",
+                                                 param.grad.detach().cpu(), epoch)
                 writer.flush()
+            if self.wandb is not None:
+                self.wandb.log_epoch(self.counters.step, samples, self.models._asdict())
             log.info("epoch %d/%d done (%d images): %s", epoch, self.config.train.epochs,
                      self.counters.images_seen,
                      ", ".join(f"{k}={v:.4g}" for k, v in self.reporter.last.items()

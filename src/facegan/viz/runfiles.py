@@ -1,0 +1,60 @@
+"""Reading what a run directory holds, for pictures and reports drawn after the fact."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from facegan.errors import FaceganError
+from facegan.models.io import META
+from facegan.runs import RunDir
+
+EPOCH_FILE = re.compile(r"epoch_(\d+)\.png$")
+
+
+def open_run(path: Path) -> RunDir:
+    """A run directory (holding config.yaml), or a one-line error saying what to pass."""
+    run = RunDir(Path(path))
+    if not run.config_file.is_file():
+        raise FaceganError(f"{path} is not a run directory (no config.yaml); pass a folder such "
+                           "as models/MNIST/WGAN_GP")
+    return run
+
+
+def raw_config(run: RunDir) -> dict[str, Any]:
+    """config.yaml as a plain mapping (not validated: a report shows whatever the run used)."""
+    return yaml.safe_load(run.config_file.read_text()) or {}
+
+
+def records(run: RunDir) -> list[dict[str, Any]]:
+    from facegan.training.stats import read_metrics  # not at the top: training imports viz
+
+    return read_metrics(run.metrics_file)
+
+
+def epoch_files(folder: Path) -> list[tuple[int, Path]]:
+    """``(epoch, path)`` of each ``epoch_NNN.png`` in ``folder``, by epoch."""
+    found = []
+    if folder.is_dir():
+        for path in folder.iterdir():
+            match = EPOCH_FILE.search(path.name)
+            if match:
+                found.append((int(match.group(1)), path))
+    return sorted(found)
+
+
+def generator_meta(run: RunDir) -> dict[str, Any]:
+    """generator.json of the run's latest saved generator."""
+    path = run.saved_models / "generator" / META
+    if not path.is_file():
+        raise FaceganError(f"{run.path} has no saved generator yet ({path}); train at least one "
+                           "epoch first")
+    return json.loads(path.read_text())
+
+
+def num_fixed_samples(run: RunDir) -> int:
+    return int(raw_config(run).get("log", {}).get("num_samples", 64))

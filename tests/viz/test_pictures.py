@@ -1,0 +1,115 @@
+"""Every picture drawn from a tiny run's files has the expected size and content."""
+
+import json
+
+import torch
+from PIL import Image
+
+from facegan.runs import RunDir
+from facegan.training.stats import read_metrics
+from facegan.viz.architecture import summarize
+from facegan.viz.collage import real_vs_generated
+from facegan.viz.compose import LINE, PAD
+from facegan.viz.plots import epoch_ends, panel_order, plot_curves, smooth, smoothing_weight
+from facegan.viz.progression import (
+    pick_evenly,
+    progression_frames,
+    progression_image,
+    save_progression,
+)
+
+TILE = 64  # 32 px digits drawn twice as large
+
+
+def test_curves_have_a_panel_per_value_and_eval_metrics_when_present(tiny_run, tmp_path):
+    records = read_metrics(tiny_run / "metrics.jsonl")
+    assert epoch_ends(records) == [(1, 64), (2, 128)]  # 64 digits per epoch
+    keys = [k for k in records[-1] if "/" in k]
+    assert panel_order(keys) == ["discriminator/loss", "generator/loss",
+                                 "discriminator/wasserstein_distance",
+                                 "discriminator/gradient_penalty"]
+    assert plot_curves({"run": records}, tmp_path / "train.png")
+    assert Image.open(tmp_path / "train.png").size == (1240, 680)  # 2 x 2 panels
+    evaluated = records + [{"step": 16, "epoch": 2, "images_seen": 128, "eval/fid": 250.0}]
+    assert plot_curves({"run": evaluated}, tmp_path / "eval.png")
+    assert Image.open(tmp_path / "eval.png").size == (1240, 1020)  # a third row for eval/fid
+    assert not plot_curves({"run": []}, tmp_path / "none.png")
+    assert not (tmp_path / "none.png").exists()
+    assert Image.open(tiny_run / "visualizations" / "losses.png").size == (1240, 680)
+
+
+def test_smoothing_is_a_debiased_moving_average():
+    values = torch.tensor([1.0, 1.0, 1.0, 4.0]).numpy()
+    assert smooth(values, 0.0).tolist() == values.tolist()
+    smoothed = smooth(values, 0.5)
+    assert smoothed[:3].tolist() == [1.0, 1.0, 1.0]  # debiased: no pull towards 0
+    assert abs(smoothed[3] - (0.5 * 4 + 0.25 + 0.125 + 0.0625) / 0.9375) < 1e-9
+    assert smoothing_weight(10) == 0.0 and 0.9 < smoothing_weight(5000) <= 0.98
+
+
+def test_progression_has_one_tile_strip_per_epoch(tiny_run):
+    run = RunDir(tiny_run)
+    image = progression_image(run, columns=8)
+    label_margin = image.width - (8 * (TILE + PAD) + PAD)
+    assert label_margin > 0
+    assert image.height == LINE + 2 * (TILE + PAD) + PAD  # title, then epochs 1 and 2
+    first_sample = (label_margin + PAD + 5, LINE + PAD + 5)
+    assert image.getpixel(first_sample) != (255, 255, 255)  # a digit tile, not background
+    frames = progression_frames(run)
+    grid = Image.open(tiny_run / "visualizations" / "samples" / "epoch_002.png")
+    band = max(14, 2 * grid.width // 24) + 8  # the title grows with the frame
+    assert [f.size for f in frames] == [(2 * grid.width, 2 * grid.height + band)] * 2
+
+
+def test_the_progression_gif_has_one_frame_per_epoch(tiny_run):
+    png, gif = save_progression(RunDir(tiny_run))
+    animation = Image.open(gif)
+    assert animation.format == "GIF" and animation.n_frames == 2
+    assert animation.info["loop"] == 0
+    assert Image.open(png).size == progression_image(RunDir(tiny_run)).size
+
+
+def test_real_vs_generated_shows_two_panels_of_the_same_size(tiny_run, digits):
+    collage = real_vs_generated(RunDir(tiny_run), n=9, seed=0)
+    panel = 3 * (TILE + PAD) + PAD
+    assert collage.size == (2 * panel + 16, LINE + panel)
+    real_tile = collage.crop((PAD, LINE + PAD, PAD + TILE, LINE + PAD + TILE))
+    assert real_tile.convert("L").getextrema()[1] > 200  # white strokes of a real digit
+
+
+def test_histograms_show_weights_and_gradients_of_both_models(tiny_run):
+    histograms = Image.open(tiny_run / "visualizations" / "histograms" / "epoch_002.png")
+    assert histograms.size == (4 * 3.2 * 80, (1.3 * 4 + 0.8) * 80)  # 4 columns, 4 layers
+
+
+def test_architecture_summary_lists_every_layer_with_shapes_and_counts(tiny_run):
+    text = (tiny_run / "architecture.txt").read_text()
+    generator, discriminator = text.split("\n\n")
+    assert generator.startswith("generator (DCGANGenerator)")
+    assert "net.9   ConvTranspose2d  (N, 1, 32, 32)" in generator
+    assert "inputs (N, 16), (N) -> output (N, 1, 32, 32)" in generator  # noise, class labels
+    assert "parameters: 18,673 (18,673 trainable)" in generator  # latent 16, width 8
+    assert "inputs (N, 1, 32, 32), (N) -> output (N)" in discriminator
+    meta = json.loads((tiny_run / "saved_models" / "generator" / "generator.json").read_text())
+    assert meta["model"]["g_width"] == 8
+
+
+def test_summarize_counts_parameters_held_by_containers():
+    class Scaled(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.scale = torch.nn.Parameter(torch.ones(3))
+            self.linear = torch.nn.Linear(2, 3)
+
+        def forward(self, x):
+            return self.linear(x) * self.scale
+
+    text = summarize(torch.nn.Sequential(Scaled()), torch.zeros(2, 2))
+    rows = [line.split() for line in text.splitlines()[2:4]]
+    assert rows == [["0.linear", "Linear", "(N,", "3)", "9"], ["0", "Scaled", "(N,", "3)", "3"]]
+    assert text.endswith("parameters: 12 (12 trainable)")
+
+
+def test_long_runs_show_evenly_spaced_epochs_with_the_first_and_the_last():
+    assert pick_evenly(list(range(1, 101)), 5) == [1, 26, 51, 75, 100]
+    assert pick_evenly([1, 2, 3], 16) == [1, 2, 3]
