@@ -29,8 +29,8 @@ STAGES = textwrap.dedent('''
 
     def swap_to_b(context, pipeline_file, config_file):
         mark(context, "a")
-        Path(pipeline_file).write_text(
-            Path(pipeline_file).read_text().replace("swap_to_b", "mark"))
+        stages = {"post_epoch": [{"use": "piped_stages:mark", "options": {"tag": "b"}}]}
+        Path(pipeline_file).write_text(yaml.safe_dump({"stages": stages}))
         raw = yaml.safe_load(Path(config_file).read_text())
         raw["train"]["g_lr"] = 0.0005
         Path(config_file).write_text(yaml.safe_dump(raw))
@@ -117,3 +117,65 @@ def test_three_cycles_give_the_weights_of_three_epochs_in_one_process(recipe, ti
     assert len(events(result.run_dir, "cycle")) == 3
 
 
+
+
+def test_a_stage_swapped_between_cycles_takes_effect_at_the_next_cycle(recipe, tmp_path):
+    files = {"pipeline_file": str(tmp_path / "piped.pipeline.yaml"),
+             "config_file": str(tmp_path / "piped.yaml")}
+    config = recipe(post_epoch=[{"use": "piped_stages:swap_to_b", "options": files}])
+    result = run_pipeline(config, epochs=2)
+    assert (result.status, result.epoch) == ("finished", 2)
+    marks = sorted(p.name for p in result.run_dir.glob("mark_*"))
+    assert marks == ["mark_a_1", "mark_b_2"]  # cycle 1 ran the old stage, cycle 2 the new one
+
+    [change] = events(result.run_dir, "settings")
+    assert change["cycle"] == 2
+    assert change["changes"]["train.g_lr"] == [1e-4, 5e-4]
+    assert [s["use"] for s in change["changes"]["stages.post_epoch"][1]] == ["piped_stages:mark"]
+    state = torch.load(sorted((result.run_dir / "saved_models").glob("checkpoint_*"))[-1]
+                       / "training_state.pt", weights_only=True)
+    assert state["optimizers"]["generator"]["param_groups"][0]["lr"] == 5e-4
+    assert state["optimizers"]["discriminator"]["param_groups"][0]["lr"] == 1e-4
+    assert "g_lr: 0.0005" in (result.run_dir / "config.yaml").read_text()
+
+
+def test_an_architecture_change_is_refused_and_the_previous_settings_stay(recipe, tmp_path):
+    config = recipe(post_epoch=[{"use": "piped_stages:widen_generator",
+                                 "options": {"config_file": str(tmp_path / "piped.yaml")}}])
+    result = run_pipeline(config, epochs=2)
+    assert (result.status, result.epoch) == ("finished", 2)
+    [refused] = events(result.run_dir, "refused")  # logged once, not at every cycle
+    assert refused["cycle"] == 2
+    assert refused["reason"].startswith("model.g_width changed from 8 to 16; the checkpoint's "
+                                        "architecture and run directory are fixed")
+    generator = json.loads((result.run_dir / "saved_models" / "generator" / "generator.json")
+                           .read_text())
+    assert generator["model"]["g_width"] == 8 and generator["epoch"] == 2
+    assert "refused    at cycle 2: model.g_width" in format_status(read_status(result.run_dir))
+
+
+def test_a_crashing_cycle_is_retried_then_reported(recipe):
+    config = recipe(post_epoch=["piped_stages:boom"], retries=1)
+    result = run_pipeline(config, epochs=2)
+    assert (result.status, result.epoch) == ("failed", 0)
+    assert result.message.startswith("cycle 1 crashed 2 times; see ")
+    assert result.log == result.run_dir / "pipeline" / "cycle_001.log"
+    log = result.log.read_text()
+    assert "attempt 1" in log and "attempt 2" in log
+    assert log.count("RuntimeError: boom in cycle 1") == 2
+    attempts = events(result.run_dir, "cycle")
+    assert [(e["cycle"], e["attempt"], e["outcome"]) for e in attempts] == [
+        (1, 1, "crashed"), (1, 2, "crashed")]
+    assert read_status(result.run_dir).state == "failed"
+
+
+def test_the_pipeline_resumes_after_being_stopped(recipe, tiny_config):
+    config = recipe(post_epoch=["piped_stages:stop_once"])
+    stopped = run_pipeline(config, epochs=2)
+    assert (stopped.status, stopped.epoch) == ("stopped", 0)  # cycle 1's stages did not finish
+
+    resumed = run_pipeline(config, epochs=2)
+    assert (resumed.status, resumed.epoch) == ("finished", 2)
+    assert [(e["cycle"], e["outcome"]) for e in events(resumed.run_dir, "cycle")] == [
+        (1, "stopped"), (1, "done"), (2, "done")]
+    assert_same_state(state_of(straight_run(tiny_config, 2)), state_of(resumed.run_dir))
