@@ -5,10 +5,13 @@ BIN := $(VENV)/bin
 ARGS ?=
 
 .PHONY: help install compile test build clean_target clean_venv train_mnist
+.PHONY: pipeline_train_mnist pipeline_train_animeFaces pipeline_train_celebFaces
 
 help:
 	@echo "make install        create ./$(VENV) and install facegan with its dev extras"
 	@echo "make train_mnist    train WGAN-GP on MNIST (ARGS='--set train.epochs=1 ...')"
+	@echo "make pipeline_train_animeFaces  anime ACGAN as a pipeline: EPOCHS (150) fresh processes"
+	@echo "make pipeline_train_celebFaces  CelebA 64 px likewise; pipeline_train_mnist: 3 epochs"
 	@echo "make test           run the test suite (CPU, a few minutes)"
 	@echo "make compile        byte-compile and lint"
 	@echo "make build          build the sdist and wheel into dist/"
@@ -38,3 +41,18 @@ clean_venv:
 
 train_mnist:
 	$(BIN)/facegan train configs/mnist_wgan_gp.yaml $(ARGS)
+
+# Pipelines: one fresh process per epoch; edit the config or pipeline file while they run.
+EPOCHS ?= 150
+PIPELINE ?= configs/pipelines/default.yaml
+
+pipeline_train_mnist:
+	$(BIN)/facegan pipeline configs/mnist_wgan_gp.yaml --pipeline $(PIPELINE) --epochs 3 \
+		--set run.name=WGAN_GP_pipeline $(ARGS)
+
+pipeline_train_animeFaces:
+	$(BIN)/facegan pipeline configs/anime_acgan.yaml --pipeline $(PIPELINE) --epochs $(EPOCHS) $(ARGS)
+
+pipeline_train_celebFaces:
+	$(BIN)/facegan pipeline configs/celeba64_resnet_wgan_gp.yaml --pipeline $(PIPELINE) \
+		--epochs $(EPOCHS) $(ARGS)

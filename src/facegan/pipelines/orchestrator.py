@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -209,11 +210,11 @@ class Pipeline:
                 return self._result("paused", done, f"paused after {cycles_run} cycles")
             attempt = attempt + 1 if cycle == last_cycle else 1
             last_cycle = cycle
-            code, seconds, log_path = self._spawn(cycle, attempt, final)
+            code, seconds, cpu, log_path = self._spawn(cycle, attempt, final)
             outcome = {0: "done", EXIT_USER_ERROR: "error", EXIT_STOPPED: "stopped"}.get(
                 code, "crashed")
             self._emit("cycle", cycle=cycle, attempt=attempt, outcome=outcome, returncode=code,
-                       seconds=round(seconds, 3), final_epoch=final)
+                       seconds=round(seconds, 3), cpu_seconds=round(cpu, 3), final_epoch=final)
             if outcome == "done":
                 cycles_run += 1
                 result = json.loads(self.files.cycle_result(cycle).read_text())
@@ -254,7 +255,7 @@ class Pipeline:
                 log_path: Path | None = None) -> PipelineResult:
         return PipelineResult(status, self.run.path, epoch, message, log_path)  # type: ignore
 
-    def _spawn(self, cycle: int, attempt: int, final: int) -> tuple[int, float, Path]:
+    def _spawn(self, cycle: int, attempt: int, final: int) -> tuple[int, float, float, Path]:
         """Run one cycle process; its output goes to cycle_NNN.log (beside the run until the
         first cycle has created it)."""
         config = {**self.in_force.config,
@@ -271,7 +272,7 @@ class Pipeline:
         # The cycle must run this very facegan, not another installed copy.
         source = str(Path(facegan.__file__).resolve().parents[1])
         env["PYTHONPATH"] = os.pathsep.join(p for p in (source, env.get("PYTHONPATH")) if p)
-        started = time.perf_counter()
+        started, used = time.perf_counter(), _children_cpu()
         with log_path.open("a") as out:
             out.write(f"=== cycle {cycle} (epoch {cycle}/{final}), attempt {attempt}, "
                       f"{time.strftime('%Y-%m-%d %H:%M:%S')} ===\n")
@@ -283,13 +284,13 @@ class Pipeline:
             self._child.communicate(json.dumps(spec).encode())
             code = self._child.returncode
             self._child = None
-        seconds = time.perf_counter() - started
+        seconds, cpu = time.perf_counter() - started, _children_cpu() - used
         if not inside and self.run.path.is_dir():
             self.files.folder.mkdir(exist_ok=True)
             log_path = log_path.replace(self.files.log(cycle))
             self._write_stages_in_force()
         self._flush_events()
-        return code, seconds, log_path
+        return code, seconds, cpu, log_path
 
     def _write_stages_in_force(self) -> None:
         import yaml
@@ -306,6 +307,11 @@ class Pipeline:
         remaining = (final - cycle) * seconds
         log.info("epoch %d/%d done in %.1f s (%s); about %s left", cycle, final, seconds,
                  ", ".join(f"{k}={v:.3g}" for k, v in losses.items()), format_seconds(remaining))
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _last_error(log_path: Path) -> str:

@@ -53,12 +53,13 @@ class CycleContext:
         if self._trainer is None:
             from facegan.training import Trainer
 
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.process_time()
             resume = bool(list_checkpoints(self.run.saved_models))
             self._trainer = Trainer(self.config, resume=resume, progress=self.progress)
             if resume:
                 _apply_optimizer_settings(self._trainer, self.config)
             self.state["load_seconds"] = time.perf_counter() - started
+            self.state["load_cpu_seconds"] = time.process_time() - started_cpu
         return self._trainer
 
     @property
