@@ -10,6 +10,7 @@ import yaml
 from facegan.cli import main
 from facegan.config import apply_overrides, read_yaml
 from facegan.pipelines import format_status, read_status, run_pipeline
+from facegan.pipelines.orchestrator import Pipeline
 from facegan.training import Trainer
 from tests.conftest import MNIST_CONFIG, TINY
 from tests.training.test_trainer import assert_same_state, state_of
@@ -179,3 +180,25 @@ def test_the_pipeline_resumes_after_being_stopped(recipe, tiny_config):
     assert [(e["cycle"], e["outcome"]) for e in events(resumed.run_dir, "cycle")] == [
         (1, "stopped"), (1, "done"), (2, "done")]
     assert_same_state(state_of(straight_run(tiny_config, 2)), state_of(resumed.run_dir))
+
+
+def test_files_that_do_not_validate_are_refused_and_the_previous_settings_stay(recipe):
+    config = recipe(post_epoch=["samples"])
+    pipeline = Pipeline(config, epochs=2)
+    before = pipeline.in_force
+    pipeline_file = config.with_name("piped.pipeline.yaml")
+
+    pipeline_file.write_text("stages: {post_epoch: [sampels]}\n")
+    assert pipeline.refresh(2).startswith("unknown pipeline stage 'sampels'; valid choices: "
+                                          "keep_generator, samples, train_epoch")
+    pipeline_file.write_text("stages: {post_epoch: [{use: samples, options: {n: 0}}]}\n")
+    assert "samples.options.n" in pipeline.refresh(2)
+    pipeline_file.write_text("stages: {post_epoch: [no_such_module:stage]}\n")
+    assert "module no_such_module not found" in pipeline.refresh(2)
+    pipeline_file.write_text("stages: {post_epoch: [samples]}\n")
+    assert pipeline.refresh(2) is None
+    config.write_text(config.read_text().replace("image_size: 32", "image_size: 64"))
+    assert pipeline.refresh(2).startswith("data.image_size changed from 32 to 64")
+    config.write_text("train: {g_lr: [")  # saved half-way through an edit
+    assert "is not valid YAML" in pipeline.refresh(2)
+    assert pipeline.in_force == before

@@ -125,6 +125,8 @@ class Pipeline:
         self.run = RunDir.for_config(config_from_dict(desired.config))
         self.files = PipelineFiles(self.run.path)
         self.in_force = settings_of_run(self.run) or desired
+        # train.epochs in the run's config.yaml is the last cycle's epoch; the target is the file's
+        self.target = desired.config["train"]["epochs"]
         self._pending: list[tuple[str, dict[str, Any]]] = []
         self._refused: str | None = None
         self._stop_signal: int | None = None
@@ -146,10 +148,11 @@ class Pipeline:
     # -- settings ----------------------------------------------------------------------------
 
     def final_epoch(self) -> int:
-        return self.epochs if self.epochs is not None else self.in_force.config["train"]["epochs"]
+        return self.epochs if self.epochs is not None else self.target
 
-    def _refresh(self, cycle: int) -> None:
-        """Re-read both files; apply a valid change, refuse (once per content) anything else."""
+    def refresh(self, cycle: int) -> str | None:
+        """Re-read both files; apply a valid change, refuse (logged once per content) anything
+        else. Returns the reason for a refusal, or None."""
         try:
             desired = read_settings(self.config_path, self.overrides, self.pipeline_path)
             reason = architecture_change(self.in_force, desired)
@@ -161,18 +164,19 @@ class Pipeline:
                 self._refused = key
                 log.warning("cycle %d: change refused: %s", cycle, reason)
                 self._emit("refused", cycle=cycle, reason=reason)
-            return
+            return reason
         self._refused = None
         diff = changes(self.in_force, desired)
-        # train.epochs is the target here, unless --epochs fixes it
-        target = desired.config["train"]["epochs"]
-        if self.epochs is None and target != self.in_force.config["train"]["epochs"]:
-            diff["train.epochs"] = [self.in_force.config["train"]["epochs"], target]
+        target = desired.config["train"]["epochs"]  # the target, unless --epochs fixes it
+        if self.epochs is None and target != self.target:
+            diff["train.epochs"] = [self.target, target]
+            self.target = target
         if diff:
             log.info("cycle %d: settings changed: %s", cycle,
                      ", ".join(f"{k}: {a!r} -> {b!r}" for k, (a, b) in diff.items()))
             self._emit("settings", cycle=cycle, changes=diff)
         self.in_force = desired
+        return None
 
     # -- the loop ----------------------------------------------------------------------------
 
@@ -200,7 +204,7 @@ class Pipeline:
         while True:
             cycle = self._next_cycle()
             done = cycle - 1
-            self._refresh(cycle)
+            self.refresh(cycle)
             final = self.final_epoch()
             if done >= final:
                 return self._result("finished", done, f"{done} epochs done")
