@@ -54,7 +54,7 @@ class Settings:
 
 @dataclass(frozen=True)
 class PipelineResult:
-    status: Literal["finished", "stopped", "failed", "paused"]
+    status: Literal["finished", "stopped", "failed"]
     run_dir: Path
     epoch: int  # epochs completed
     message: str
@@ -180,13 +180,18 @@ class Pipeline:
 
     # -- the loop ----------------------------------------------------------------------------
 
-    def run_cycles(self, max_cycles: int | None = None) -> PipelineResult:
+    def run_cycles(self) -> PipelineResult:
+        running = running_pid(self.files.read_events())
+        if running is not None:
+            raise FaceganError(f"a pipeline is already running on {self.run.path} (pid "
+                               f"{running}); stop it first, or watch it with facegan pipeline "
+                               f"status {self.run.path}")
         self._emit("start", pid=os.getpid(), config=str(self.config_path),
                    pipeline=str(self.pipeline_path) if self.pipeline_path else None,
                    overrides=list(self.overrides), epochs=self.epochs)
         previous = {s: signal.signal(s, self._on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
         try:
-            result = self._loop(max_cycles)
+            result = self._loop()
         finally:
             for signum, handler in previous.items():
                 signal.signal(signum, handler)
@@ -199,8 +204,8 @@ class Pipeline:
         if self._child is not None and self._child.poll() is None:
             self._child.send_signal(signum)  # the cycle saves a checkpoint and exits
 
-    def _loop(self, max_cycles: int | None) -> PipelineResult:
-        cycles_run, attempt, last_cycle = 0, 0, None
+    def _loop(self) -> PipelineResult:
+        attempt, last_cycle = 0, None
         while True:
             cycle = self._next_cycle()
             done = cycle - 1
@@ -210,8 +215,6 @@ class Pipeline:
                 return self._result("finished", done, f"{done} epochs done")
             if self._stop_signal is not None:
                 return self._stopped(done)
-            if max_cycles is not None and cycles_run >= max_cycles and cycle != last_cycle:
-                return self._result("paused", done, f"paused after {cycles_run} cycles")
             attempt = attempt + 1 if cycle == last_cycle else 1
             last_cycle = cycle
             code, seconds, cpu, log_path = self._spawn(cycle, attempt, final)
@@ -220,7 +223,6 @@ class Pipeline:
             self._emit("cycle", cycle=cycle, attempt=attempt, outcome=outcome, returncode=code,
                        seconds=round(seconds, 3), cpu_seconds=round(cpu, 3), final_epoch=final)
             if outcome == "done":
-                cycles_run += 1
                 result = json.loads(self.files.cycle_result(cycle).read_text())
                 if result["budget_spent"]:
                     return self._result("finished", result["epoch"],
@@ -313,6 +315,21 @@ class Pipeline:
                  ", ".join(f"{k}={v:.3g}" for k, v in losses.items()), format_seconds(remaining))
 
 
+def running_pid(events: list[dict[str, Any]]) -> int | None:
+    """The pid of the orchestrator that started last, if it is still running."""
+    starts = [i for i, e in enumerate(events) if e["event"] == "start"]
+    if not starts or any(e["event"] == "stop" for e in events[starts[-1]:]):
+        return None
+    pid = events[starts[-1]]["pid"]
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        pass
+    return pid
+
+
 def _children_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
@@ -330,11 +347,10 @@ def format_seconds(seconds: float) -> str:
 
 
 def run_pipeline(config_path: Path, *, overrides: tuple[str, ...] = (),
-                 pipeline_path: Path | None = None, epochs: int | None = None,
-                 max_cycles: int | None = None) -> PipelineResult:
+                 pipeline_path: Path | None = None, epochs: int | None = None) -> PipelineResult:
     """Train ``config_path`` as one-epoch cycles until ``epochs`` (default ``train.epochs``)."""
     if epochs is not None and epochs < 1:
         raise FaceganError(f"--epochs must be at least 1 (got {epochs})")
     pipeline = Pipeline(config_path, overrides=overrides, pipeline_path=pipeline_path,
                         epochs=epochs)
-    return pipeline.run_cycles(max_cycles)
+    return pipeline.run_cycles()

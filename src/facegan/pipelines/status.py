@@ -3,7 +3,6 @@ read from the run's files only (it works while a pipeline runs, and after)."""
 
 from __future__ import annotations
 
-import os
 import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,7 +12,7 @@ import yaml
 
 from facegan.errors import FaceganError
 from facegan.pipelines.files import PipelineFiles
-from facegan.pipelines.orchestrator import format_seconds
+from facegan.pipelines.orchestrator import format_seconds, running_pid
 from facegan.training.stats import read_metrics
 
 SHOWN_SETTINGS = ("batch_size", "num_critic_steps", "g_lr", "d_lr", "g_betas", "d_betas")
@@ -22,7 +21,7 @@ SHOWN_SETTINGS = ("batch_size", "num_critic_steps", "g_lr", "d_lr", "g_betas", "
 @dataclass(frozen=True)
 class PipelineStatus:
     run_dir: Path
-    state: str  # running (pid), stopped, failed, finished, paused
+    state: str  # running (pid N), stopped, failed, finished
     epochs_done: int
     final_epoch: int | None
     attempts_failed: int
@@ -40,16 +39,6 @@ class PipelineStatus:
         return max(self.final_epoch - self.epochs_done, 0) * self.cycle_seconds
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def read_status(run_dir: Path, recent_epochs: int = 3) -> PipelineStatus:
     files = PipelineFiles(Path(run_dir))
     events = files.read_events()
@@ -59,10 +48,11 @@ def read_status(run_dir: Path, recent_epochs: int = 3) -> PipelineStatus:
     starts = [i for i, e in enumerate(events) if e["event"] == "start"]
     last_start = starts[-1] if starts else 0
     stop = next((e for e in events[last_start:] if e["event"] == "stop"), None)
+    pid = running_pid(events)
     if stop is not None:
         state, message = stop["status"], stop["message"]
-    elif _alive(events[last_start].get("pid", -1)):
-        state, message = f"running (pid {events[last_start]['pid']})", ""
+    elif pid is not None:
+        state, message = f"running (pid {pid})", ""
     else:
         state, message = "stopped", "the orchestrator exited without a stop record"
     cycles = [e for e in events if e["event"] == "cycle"]
