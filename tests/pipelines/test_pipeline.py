@@ -202,3 +202,13 @@ def test_files_that_do_not_validate_are_refused_and_the_previous_settings_stay(r
     config.write_text("train: {g_lr: [")  # saved half-way through an edit
     assert "is not valid YAML" in pipeline.refresh(2)
     assert pipeline.in_force == before
+
+
+def test_cli_pipeline_status_errors_are_one_line(tmp_path, capsys):
+    for args, expected in ((["pipeline", "status"], "needs a run directory"),
+                           (["pipeline", "status", str(tmp_path)], "has no pipeline/events.jsonl")):
+        with pytest.raises(SystemExit) as info:
+            main(args)
+        assert info.value.code == 2
+        err = capsys.readouterr().err
+        assert expected in err and len(err.strip().splitlines()) == 1
