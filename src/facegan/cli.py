@@ -113,9 +113,9 @@ def generate(
 @app.command()
 def pipeline(
     config: Annotated[str, typer.Argument(
-        metavar="CONFIG", help="YAML recipe; or the word 'status' followed by a run directory.")],
+        help="YAML recipe; or the word 'status' followed by a run directory.")],
     run_dir: Annotated[Optional[Path], typer.Argument(
-        metavar="[RUN]", help="With 'status': the run directory.")] = None,
+        metavar="RUN", help="With 'status': the run directory.")] = None,
     overrides: Overrides = None,
     epochs: Annotated[Optional[int], typer.Option(
         help="Train until this epoch (default: train.epochs).")] = None,
