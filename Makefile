@@ -5,11 +5,14 @@ BIN := $(VENV)/bin
 ARGS ?=
 
 .PHONY: help install compile test build clean_target clean_venv train_mnist
+.PHONY: synthfaces train_synthfaces
 .PHONY: pipeline_train_mnist pipeline_train_animeFaces pipeline_train_celebFaces
 
 help:
 	@echo "make install        create ./$(VENV) and install facegan with its dev extras"
 	@echo "make train_mnist    train WGAN-GP on MNIST (ARGS='--set train.epochs=1 ...')"
+	@echo "make synthfaces     draw 20,000 SynthFaces (64 px) into data/synthfaces/ (N=, SIZE=)"
+	@echo "make train_synthfaces  offline demo: WGAN-GP on SynthFaces drawn in memory"
 	@echo "make pipeline_train_animeFaces  anime ACGAN as a pipeline: EPOCHS (150) fresh processes"
 	@echo "make pipeline_train_celebFaces  CelebA 64 px likewise; pipeline_train_mnist: 3 epochs"
 	@echo "make test           run the test suite (CPU, a few minutes)"
@@ -41,6 +44,14 @@ clean_venv:
 
 train_mnist:
 	$(BIN)/facegan train configs/mnist_wgan_gp.yaml $(ARGS)
+
+N ?= 20000
+SIZE ?= 64
+synthfaces:
+	$(BIN)/facegan data synth --n $(N) --size $(SIZE) --out data/synthfaces
+
+train_synthfaces:
+	$(BIN)/facegan train configs/synthfaces_dcgan.yaml $(ARGS)
 
 # Pipelines: one fresh process per epoch; edit the config or pipeline file while they run.
 EPOCHS ?= 150

@@ -42,7 +42,7 @@ def _root(
 ) -> None:
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
                         format="facegan: %(message)s", stream=sys.stderr, force=True)
-    for noisy in ("matplotlib", "PIL", "urllib3"):
+    for noisy in ("matplotlib", "PIL", "urllib3", "onnx_ir", "onnxscript"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
@@ -110,6 +110,113 @@ def generate(
         typer.echo(f"wrote {n} images to {out_dir}/")
 
 
+data_app = typer.Typer(help="Prepare and inspect datasets.", no_args_is_help=True)
+app.add_typer(data_app, name="data")
+
+
+@data_app.command("synth")
+def data_synth(
+    n: Annotated[int, typer.Option("--n", help="Number of images.")] = 20000,
+    size: Annotated[int, typer.Option("--size", help="Side of the square images, px.")] = 64,
+    out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("data/synthfaces"),
+    seed: Annotated[int, typer.Option(help="The same seed draws the same faces.")] = 0,
+    num_identities: Annotated[Optional[int], typer.Option(
+        help="Number of people (image i shows person i % K); default: one per image.")] = None,
+) -> None:
+    """Draw the SynthFaces set as an image folder: images/*.png and labels.csv."""
+    from facegan.data.synthfaces import write_image_folder
+
+    folder = write_image_folder(out, n, size, seed, num_identities=num_identities)
+    typer.echo(f"wrote {n} SynthFaces images of {size} px to {folder}/images/ with "
+               f"{folder}/labels.csv")
+
+
+@data_app.command("inspect")
+def data_inspect(
+    path: Annotated[Path, typer.Argument(help="A YAML recipe (its data section) or a data "
+                                              "folder.")],
+    overrides: Overrides = None,
+    grid: Annotated[Path, typer.Option(help="Where to save a grid of real images.")]
+    = Path("real_images.png"),
+    n: Annotated[int, typer.Option("-n", help="Images in the grid.")] = 64,
+) -> None:
+    """Print counts, image sizes, channels, label statistics and skipped files; save a grid.
+
+    The dataset is built as training builds it, so its decoded-image cache is written too.
+    """
+    from facegan.data.base import build_dataset
+    from facegan.data.inspect import data_section_for, describe, save_real_grid
+
+    data_config = data_section_for(path, overrides or [])
+    dataset = build_dataset(data_config)
+    for line in describe(dataset, data_config):
+        typer.echo(line)
+    count = save_real_grid(dataset, grid, n)
+    typer.echo(f"grid: {count} real images in {grid}")
+
+
+def _register_data_commands() -> None:
+    """Commands other packages add to `facegan data` (absent packages add nothing)."""
+    try:
+        from facegan.faces.command import register as register_faces
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("facegan.faces", "facegan.faces.command"):
+            raise  # the package is there but broken: show why
+        return
+    register_faces(data_app)
+
+
+_register_data_commands()
+
+
+@app.command()
+def serve(
+    path: Annotated[Optional[Path], typer.Argument(
+        help="Run directory, checkpoint, generator folder or .onnx export.")] = None,
+    model: Annotated[Optional[list[str]], typer.Option(
+        "--model", "-m", metavar="NAME=PATH", help="Serve several models (repeatable).")] = None,
+    host: Annotated[str, typer.Option(help="Address to bind; 0.0.0.0 exposes the server to "
+                                           "the network.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    queue_limit: Annotated[int, typer.Option(help="Generation requests allowed to wait at "
+                                                  "once; more get 503.")] = 16,
+    device: Annotated[str, typer.Option(help="cpu or cuda (PyTorch models).")] = "cpu",
+) -> None:
+    """Serve a web page and REST API that generate images (needs the serve extra)."""
+    import torch
+
+    from facegan.serve.models import parse_model_option
+    from facegan.serve.runner import load_models, require_serve, run_server
+
+    require_serve()
+    named = [(path.stem, path)] if path is not None else []
+    named += [parse_model_option(option) for option in model or []]
+    if not named:
+        raise FaceganError("nothing to serve; pass a run directory (facegan serve "
+                           "models/MNIST/WGAN_GP) or --model NAME=PATH")
+    if device == "cuda" and not torch.cuda.is_available():
+        raise FaceganError("--device cuda but no CUDA device is available; use --device cpu")
+    if queue_limit < 1:
+        raise FaceganError(f"--queue-limit must be at least 1 (got {queue_limit})")
+    run_server(load_models(named, torch.device(device)), host, port, queue_limit)
+
+
+@app.command()
+def export(
+    path: Annotated[Path, typer.Argument(help="Run directory, checkpoint or generator folder.")],
+    out: Annotated[Path, typer.Option(help="File to write, e.g. generator.onnx.")],
+    fmt: Annotated[str, typer.Option("--format", help="onnx or torchscript.")] = "onnx",
+) -> None:
+    """Export a generator with a dynamic batch size, checked against PyTorch."""
+    from facegan.export import export_generator
+    from facegan.sampling import load_for_generation
+
+    if fmt not in ("onnx", "torchscript"):
+        raise FaceganError(f"--format {fmt!r} is not supported; use onnx or torchscript")
+    generator, meta = load_for_generation(path)
+    result = export_generator(generator, meta, fmt, out)
+    typer.echo(f"wrote {result.path} ({fmt}, dynamic batch size); largest difference from "
+               f"PyTorch: {result.max_abs_difference:.1e}")
 @app.command()
 def pipeline(
     config: Annotated[str, typer.Argument(

@@ -13,10 +13,10 @@ import copy
 import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import ConfigDict, TypeAdapter, ValidationError
+from pydantic import AfterValidator, ConfigDict, Field, TypeAdapter, ValidationError
 
 from facegan.errors import FaceganError
 from facegan.registry import DATASETS, MODELS, OBJECTIVES, Registry
@@ -38,6 +38,17 @@ class RunConfig:
     keep_checkpoints: int = 3
 
 
+DIFFAUGMENT_OPS = ("color", "translation", "cutout")
+
+
+def _check_diffaugment_policy(policy: str) -> str:
+    unknown = [op for op in policy.split(",") if op not in DIFFAUGMENT_OPS]
+    if policy and unknown:
+        raise ValueError(f"unknown op {unknown[0]!r}; use a comma-separated subset of "
+                         f"{','.join(DIFFAUGMENT_OPS)}, or \"\" for none")
+    return policy
+
+
 @config_dataclass
 class TrainConfig:
     epochs: int = 10
@@ -53,6 +64,16 @@ class TrainConfig:
     d_betas: tuple[float, float] = (0.0, 0.9)
     device: Literal["auto", "cpu", "cuda"] = "auto"
     num_workers: int = 0
+    # EMA of the generator's weights, used for samples and saved generators; 0 = off. The
+    # decay is per generator step; ema_rampup > 0 shortens the averaging horizon early on to
+    # images_seen * ema_rampup images, as in StyleGAN (0.05 there).
+    ema_decay: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.0
+    ema_rampup: Annotated[float, Field(ge=0.0)] = 0.0
+    # DiffAugment (Zhao et al. 2020) on every image the discriminator sees: a comma-separated
+    # subset of "color,translation,cutout"; "" = off. Meant for small datasets.
+    diffaugment: Annotated[str, AfterValidator(_check_diffaugment_policy)] = ""
+    precision: Literal["fp32", "bf16", "fp16"] = "fp32"  # autocast dtype; fp16 needs a GPU
+    channels_last: bool = False  # NHWC memory format for models and batches (faster on GPU)
 
 
 @config_dataclass
@@ -186,7 +207,8 @@ def _describe(error: dict[str, Any], cls: type, section: str) -> str:
         return f"unknown config key '{key}'; valid keys in '{section}': {valid}"
     if error["type"] == "missing":
         return f"config key '{key}' is required"
-    return f"config key '{key}': {error['msg']} (got {error.get('input')!r})"
+    message = error["msg"].removeprefix("Value error, ")
+    return f"config key '{key}': {message} (got {error.get('input')!r})"
 
 
 def _plain(value: Any) -> Any:

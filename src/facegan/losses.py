@@ -23,6 +23,29 @@ def wasserstein_generator_loss(fake_scores: torch.Tensor) -> torch.Tensor:
     return -fake_scores.mean()
 
 
+def critic_input_gradient(scores: torch.Tensor, inputs: torch.Tensor,
+                          grad_scale: torch.Tensor | None = None) -> torch.Tensor:
+    """The gradient of each sample's score with respect to its input, ``(N, C, H, W)`` in
+    float32, keeping the graph so that a penalty on it can be back-propagated.
+
+    ``scores (N,)`` were computed from ``inputs`` (which require grad). Under fp16 mixed
+    precision small gradients underflow, so with a loss scale ``grad_scale`` (the trainer puts
+    it on the critic as ``critic.grad_scale``) the scores are scaled before differentiating and
+    the gradient unscaled after, in float32: the gradient-penalty recipe of the PyTorch AMP
+    docs. The mean (times N) is scaled rather than the sum, so that the gradient entering the
+    critic's fp16 backward is ``grad_scale / N`` per score, not ``grad_scale`` (the default
+    2^16 is already infinite in fp16). An overflow deeper in gives an infinite penalty, and the
+    gradient scaler then skips the step and lowers its scale.
+    """
+    with torch.autocast(inputs.device.type, enabled=False):  # differentiate outside autocast
+        if grad_scale is None:
+            (grad,) = torch.autograd.grad(scores.sum(), inputs, create_graph=True)
+            return grad.float()
+        scaled = scores.float().mean() * grad_scale
+        (grad,) = torch.autograd.grad(scaled, inputs, create_graph=True)
+        return grad.float() * (scores.shape[0] / grad_scale)
+
+
 def gradient_penalty(
     critic: Critic,
     real: torch.Tensor,
@@ -36,11 +59,11 @@ def gradient_penalty(
 
     ``x_hat = alpha * real + (1 - alpha) * fake`` with one interpolation factor per sample,
     ``alpha (N,)`` in [0, 1]. ``real`` and ``fake`` are ``(N, C, H, W)``; the graph is kept so
-    the penalty can be back-propagated into the critic.
+    the penalty can be back-propagated into the critic. The penalty is computed in float32.
     """
     alpha = alpha.to(real.dtype).view(-1, *([1] * (real.dim() - 1)))
     mixed = (alpha * real.detach() + (1 - alpha) * fake.detach()).requires_grad_(True)
     scores = critic(mixed, cond)
-    (grad,) = torch.autograd.grad(scores.sum(), mixed, create_graph=True)
+    grad = critic_input_gradient(scores, mixed, getattr(critic, "grad_scale", None))
     norms = grad.flatten(1).norm(2, dim=1)  # (N,)
     return (norms - target_norm).pow(2).mean()

@@ -14,11 +14,15 @@ from facegan.training import Trainer
 
 
 def state_of(run_dir):
-    """Weights and optimizer state of a run's newest checkpoint."""
+    """Weights (with the raw generator when EMA is on) and optimizer state of a run's newest
+    checkpoint."""
     saved = run_dir / "saved_models"
     newest = sorted(p for p in saved.iterdir() if p.name.startswith("checkpoint_"))[-1]
-    weights = {**{f"G.{k}": v for k, v in load_file(newest / "generator.safetensors").items()},
-               **{f"D.{k}": v for k, v in load_file(newest / "discriminator.safetensors").items()}}
+    weights = {}
+    for prefix, file in (("G", "generator"), ("G_raw", "generator_raw"), ("D", "discriminator")):
+        if (newest / f"{file}.safetensors").is_file():
+            weights.update({f"{prefix}.{k}": v
+                            for k, v in load_file(newest / f"{file}.safetensors").items()})
     state = torch.load(newest / "training_state.pt", weights_only=True)
     return newest.name, weights, state
 

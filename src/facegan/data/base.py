@@ -20,11 +20,19 @@ class DataInfo:
     image_size: int
     channels: int
     label_names: tuple[str, ...] = ()  # class names, or attribute names for multi-label data
-    label_kind: Literal["none", "class", "multilabel"] = "none"
+    # What an item's label is: "class" an int64 index, "multilabel" a float multi-hot (L,),
+    # "embedding" a float face-embedding vector (embedding_dim,), "none" the int -1.
+    label_kind: Literal["none", "class", "multilabel", "embedding"] = "none"
+    embedding_dim: int = 0  # length of the embedding vectors when label_kind == "embedding"
 
     @property
     def num_labels(self) -> int:
         return len(self.label_names)
+
+    @property
+    def condition_size(self) -> int:
+        """Length of the vector a label becomes: classes or attributes or embedding entries."""
+        return self.embedding_dim if self.label_kind == "embedding" else self.num_labels
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

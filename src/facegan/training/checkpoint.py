@@ -2,7 +2,13 @@
 
 ``saved_models/checkpoint_<step>/`` holds ``generator.safetensors`` + ``generator.json``
 (loadable alone), ``discriminator.safetensors``, ``training_state.pt`` (optimizer states, RNG
-states; loaded with ``weights_only=True``), ``checkpoint.json`` (counters) and ``config.yaml``.
+states, fp16 gradient-scaler states; loaded with ``weights_only=True``), ``checkpoint.json``
+(counters) and ``config.yaml``.
+
+With an EMA of the generator (``train.ema_decay > 0``), ``generator.safetensors`` holds the
+*averaged* weights -- the ones to sample from, so ``facegan generate`` and ``load_generator``
+get them without knowing about EMA -- and ``generator_raw.safetensors`` the weights being
+trained, which only resuming needs.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from typing import Any
 
 import torch
 from safetensors.torch import load_file, save_file
+from torch import nn
 
 from facegan.config import Config
 from facegan.data.base import DataInfo
@@ -25,6 +32,7 @@ from facegan.models.io import save_generator
 from facegan.runs import atomic_directory
 
 PREFIX = "checkpoint_"
+RAW_GENERATOR = "generator_raw.safetensors"
 
 
 @dataclass
@@ -49,18 +57,24 @@ def list_checkpoints(saved_models: Path) -> list[Path]:
     return sorted(found, key=lambda p: p.name)
 
 
+def _weights(module: nn.Module) -> dict[str, torch.Tensor]:
+    return {k: v.detach().cpu().contiguous() for k, v in module.state_dict().items()}
+
+
 def save_checkpoint(saved_models: Path, *, config: Config, info: DataInfo, models: GANModels,
                     optimizers: dict[str, torch.optim.Optimizer], rng_state: dict[str, Any],
-                    counters: Counters, keep: int) -> Path:
+                    counters: Counters, keep: int, ema_generator: nn.Module | None = None,
+                    grad_scalers: dict[str, Any] | None = None) -> Path:
     final = checkpoint_path(saved_models, counters.step)
     with atomic_directory(final) as tmp:
-        save_generator(tmp, models.generator, config.model, info,
-                       epoch=counters.epoch, step=counters.step)
-        state = {k: v.detach().cpu().contiguous()
-                 for k, v in models.discriminator.state_dict().items()}
-        save_file(state, str(tmp / "discriminator.safetensors"))
+        save_generator(tmp, ema_generator if ema_generator is not None else models.generator,
+                       config.model, info, epoch=counters.epoch, step=counters.step)
+        if ema_generator is not None:
+            save_file(_weights(models.generator), str(tmp / RAW_GENERATOR))
+        save_file(_weights(models.discriminator), str(tmp / "discriminator.safetensors"))
         torch.save({"optimizers": {k: o.state_dict() for k, o in optimizers.items()},
-                    "rng": rng_state}, tmp / "training_state.pt")
+                    "rng": rng_state, "grad_scalers": grad_scalers or {}},
+                   tmp / "training_state.pt")
         (tmp / "checkpoint.json").write_text(json.dumps(dataclasses.asdict(counters)) + "\n")
         (tmp / "config.yaml").write_text(config.to_yaml())
     for old in list_checkpoints(saved_models)[:-keep] if keep > 0 else []:
@@ -70,11 +84,22 @@ def save_checkpoint(saved_models: Path, *, config: Config, info: DataInfo, model
 
 def load_checkpoint(path: Path, *, models: GANModels,
                     optimizers: dict[str, torch.optim.Optimizer],
-                    device: torch.device) -> tuple[Counters, dict[str, Any]]:
-    """Restore weights and optimizer states in place; return the counters and RNG states."""
+                    ema_generator: nn.Module | None = None) -> tuple[Counters, dict[str, Any]]:
+    """Restore weights, optimizer states and the EMA in place; return the counters and the
+    rest of the training state (``"rng"``, ``"grad_scalers"``).
+
+    A run may switch EMA on or off when resuming: without a saved average the EMA starts
+    from the trained weights.
+    """
+    has_ema = (path / RAW_GENERATOR).is_file()
+    generator_file = path / "generator.safetensors"
     try:
-        models.generator.load_state_dict(load_file(str(path / "generator.safetensors")))
+        models.generator.load_state_dict(
+            load_file(str(path / RAW_GENERATOR if has_ema else generator_file)))
         models.discriminator.load_state_dict(load_file(str(path / "discriminator.safetensors")))
+        if ema_generator is not None:
+            ema_generator.load_state_dict(load_file(str(generator_file)) if has_ema
+                                          else models.generator.state_dict())
     except RuntimeError as exc:
         raise FaceganError(f"checkpoint {path} does not fit this model ({str(exc)[:120]}...); "
                            "the model section must match the run's config.yaml") from None
@@ -82,4 +107,5 @@ def load_checkpoint(path: Path, *, models: GANModels,
     for name, optimizer in optimizers.items():
         optimizer.load_state_dict(state["optimizers"][name])
     counters = Counters(**json.loads((path / "checkpoint.json").read_text()))
-    return counters, state["rng"]
+    state.setdefault("grad_scalers", {})
+    return counters, state

@@ -4,6 +4,11 @@ An iteration takes one batch and runs each phase of the objective whose turn it 
 critic on every batch, the generator on every fifth). The data order of every epoch is a
 function of (seed, epoch), and every random draw in a step comes from a generator whose state is
 checkpointed, so a run resumed from any checkpoint continues bit for bit.
+
+Options that the objectives never see: DiffAugment and the fp16 loss scale reach them through
+the discriminator view (`TrainingCritic`), autocast wraps their forward passes, the EMA of the
+generator follows each generator step, and the NaN/Inf guard (`guard`) stops a diverged run,
+restores the last good checkpoint and says so.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from tqdm import tqdm
 from facegan.config import Config, config_from_dict, read_yaml
 from facegan.data.base import build_dataset
 from facegan.errors import FaceganError
-from facegan.models.base import build_models
+from facegan.models.base import GANModels, build_models
 from facegan.models.io import save_generator
 from facegan.objectives import Batch, build_objective
 from facegan.runs import RunDir, atomic_directory, atomic_write_text
@@ -32,8 +37,12 @@ from facegan.training.checkpoint import (
     load_checkpoint,
     save_checkpoint,
 )
+from facegan.training.critic import TrainingCritic
 from facegan.training.distributed import DistributedInfo
+from facegan.training.ema import GeneratorEMA
+from facegan.training.guard import NonFiniteError, check_losses, check_record, check_weights
 from facegan.training.interrupt import StopRequest
+from facegan.training.precision import MixedPrecision, check_precision
 from facegan.training.stats import JsonlSink, StatsReporter, TensorBoardSink, truncate_metrics
 from facegan.viz.grids import save_grid
 from facegan.viz.histograms import plot_weight_histograms
@@ -80,6 +89,7 @@ class Trainer:
         self.dist = DistributedInfo.from_env()
         self.run = RunDir.for_config(config)
         self.device = resolve_device(config.train.device)
+        check_precision(config.train.precision, self.device)  # before loading data: fail fast
         self.progress = config.log.progress if progress is None else progress
         self.seed = config.run.seed + self.dist.rank
         if resume:
@@ -93,19 +103,28 @@ class Trainer:
         if len(self.dataset) < config.train.batch_size:
             raise FaceganError(f"the dataset has {len(self.dataset)} images, fewer than one "
                                f"batch of {config.train.batch_size}; lower train.batch_size")
+        train = config.train
+        self.memory_format = torch.channels_last if train.channels_last else torch.contiguous_format
         self.models = build_models(config.model, self.info)
         for module in self.models:
-            module.to(self.device).train()
-        self.objective = build_objective(config.objective, config.train)
-        train = config.train
+            module.to(self.device, memory_format=self.memory_format).train()
+        self.objective = build_objective(config.objective, train)
         self.optimizers = {
             "generator": torch.optim.Adam(self.models.generator.parameters(), lr=train.g_lr,
                                           betas=train.g_betas),
             "discriminator": torch.optim.Adam(self.models.discriminator.parameters(),
                                               lr=train.d_lr, betas=train.d_betas),
         }
+        self.precision = MixedPrecision(train.precision, self.device, list(self.optimizers))
+        self.ema = (GeneratorEMA(self.models.generator, train.ema_decay, train.ema_rampup)
+                    if train.ema_decay > 0 else None)
         self.rng = torch.Generator(device=self.device)
         self.rng.manual_seed(self.seed)
+        self.critic = TrainingCritic(self.models.discriminator, train.diffaugment, self.rng)
+        self.training_models = GANModels(self.models.generator, self.critic)  # objectives see it
+        # Checking every step costs a host sync per loss: free on the CPU, not on a GPU.
+        self.check_each_step = self.device.type == "cpu"
+        self.check_losses = train.precision != "fp16"  # fp16 overflows are the scaler's job
         self.fixed_noise = torch.randn(
             config.log.num_samples, self.models.generator.latent_dim,
             generator=torch.Generator().manual_seed(config.run.seed)).to(self.device)
@@ -133,8 +152,26 @@ class Trainer:
 
     def _resume(self) -> None:
         checkpoint = list_checkpoints(self.run.saved_models)[-1]
-        self.counters, rng = load_checkpoint(checkpoint, models=self.models,
-                                             optimizers=self.optimizers, device=self.device)
+        self._restore(checkpoint)
+        if self.dist.is_main:
+            atomic_write_text(self.run.config_file, self.config.to_yaml())
+        log.info("resuming %s from %s (epoch %d, step %d, %d images)", self.run.path,
+                 checkpoint.name, self.counters.epoch, self.counters.step,
+                 self.counters.images_seen)
+
+    def _restore(self, checkpoint: Path) -> None:
+        """Put weights, EMA, optimizers, scalers, RNGs and counters back as ``checkpoint``
+        has them and forget the metrics logged after it."""
+        self.counters, state = load_checkpoint(
+            checkpoint, models=self.models, optimizers=self.optimizers,
+            ema_generator=self.ema.module if self.ema is not None else None)
+        train = self.config.train
+        for name, lr, betas in (("generator", train.g_lr, train.g_betas),
+                                ("discriminator", train.d_lr, train.d_betas)):
+            for group in self.optimizers[name].param_groups:  # the config wins: users lower
+                group["lr"], group["betas"] = lr, betas  # the rates to resume a diverged run
+        self.precision.load_state_dict(state["grad_scalers"])
+        rng = state["rng"]
         torch.set_rng_state(rng["torch"])
         if rng["cuda"] and torch.cuda.is_available():
             torch.cuda.set_rng_state_all(rng["cuda"])
@@ -143,9 +180,6 @@ class Trainer:
         self.last_checkpoint = checkpoint
         if self.dist.is_main:
             truncate_metrics(self.run.metrics_file, self.counters.step)
-            atomic_write_text(self.run.config_file, self.config.to_yaml())
-        log.info("resuming %s from %s (epoch %d, step %d)", self.run.path, checkpoint.name,
-                 self.counters.epoch, self.counters.step)
 
     def _rng_state(self) -> dict[str, Any]:
         return {
@@ -158,6 +192,8 @@ class Trainer:
     # -- the loop ----------------------------------------------------------------------------
 
     def fit(self) -> TrainResult:
+        """Train until ``train.epochs`` (or ``train.max_images``), a stop signal, or a
+        divergence, which raises a `FaceganError` after restoring the last good checkpoint."""
         sinks: list = []
         self.tensorboard = None
         if self.dist.is_main:
@@ -167,6 +203,7 @@ class Trainer:
                 sinks.append(self.tensorboard)
         self.reporter = StatsReporter(sinks)
         self._clock = time.perf_counter() - self.counters.elapsed
+        self._last_flushed_step = self.counters.step
         try:
             with StopRequest() as stop:
                 stopped = self._train_epochs(stop)
@@ -175,10 +212,25 @@ class Trainer:
                             self.last_checkpoint)
             return TrainResult(self.run.path, self.counters, self.last_checkpoint,
                                stop.signal_name)
+        except NonFiniteError as problem:
+            raise FaceganError(self._recover(problem)) from None
         finally:
             self.reporter.close()
 
+    def _recover(self, problem: NonFiniteError) -> str:
+        """Go back to the last good checkpoint; return the one-line account for the user."""
+        train = self.config.train
+        lower = f"--set train.d_lr={train.d_lr / 2:g} --set train.g_lr={train.g_lr / 2:g}"
+        if self.last_checkpoint is None:
+            return (f"training diverged: {problem}, before the first checkpoint; start again "
+                    f"with lower learning rates ({lower}) and another run.name")
+        self._restore(self.last_checkpoint)
+        return (f"training diverged: {problem}; restored {self.last_checkpoint.name} (epoch "
+                f"{self.counters.epoch}, step {self.counters.step}); lower the learning rates "
+                f"and continue with --resume {lower}")
+
     def _train_epochs(self, stop: StopRequest) -> bool:
+        """Run epochs from the counters on; True when stopped by a signal."""
         train, c = self.config.train, self.counters
         while c.epoch < train.epochs and not self._image_budget_spent():
             batches = epoch_batches(len(self.dataset), train.batch_size, self.seed, c.epoch)
@@ -190,8 +242,9 @@ class Trainer:
                       desc=f"epoch {c.epoch + 1}/{train.epochs}", leave=False,
                       disable=not (self.progress and self.dist.is_main)) as bar:
                 for real, labels in loader:
-                    self._step(Batch(real.to(self.device, non_blocking=True),
-                                     labels.to(self.device, non_blocking=True)))
+                    real = real.to(self.device, non_blocking=True,
+                                   memory_format=self.memory_format)
+                    self._step(Batch(real, labels.to(self.device, non_blocking=True)))
                     c.batch_in_epoch += 1
                     c.step += 1
                     c.images_seen += len(real) * self.dist.world_size
@@ -215,6 +268,7 @@ class Trainer:
 
     def _step(self, batch: Batch) -> None:
         index = self.counters.step + 1
+        images = batch.real.shape[0] * self.dist.world_size
         for phase in self.objective.phases:
             if index % phase.every:
                 continue
@@ -222,9 +276,15 @@ class Trainer:
                 module.requires_grad_(name == phase.updates)
             optimizer = self.optimizers[phase.updates]
             optimizer.zero_grad(set_to_none=True)
-            outputs = self.objective.compute(phase, self.models, batch, self.rng)
-            outputs["loss"].backward()
-            optimizer.step()
+            self.critic.grad_scale = self.precision.grad_scale(phase.updates)
+            with self.precision.autocast():
+                outputs = self.objective.compute(phase, self.training_models, batch, self.rng)
+            if self.check_each_step and self.check_losses:
+                check_losses(outputs, phase.name, index)
+            self.precision.backward_and_step(outputs["loss"], optimizer, phase.updates)
+            if self.ema is not None and phase.updates == "generator":
+                self.ema.update(self.models.generator, images_per_step=images * phase.every,
+                                images_seen=self.counters.images_seen + images)
             for key, value in outputs.items():
                 self.reporter.report(f"{phase.name}/{key}", value)
         for module in self.models:
@@ -235,9 +295,15 @@ class Trainer:
         c.elapsed = time.perf_counter() - self._clock
         record = self.reporter.flush(step=c.step, epoch=c.epoch + 1, images_seen=c.images_seen,
                                      time=round(c.elapsed, 3))
-        if record and bar is not None:
-            bar.set_postfix({short: f"{record[key]:.3g}" for key, short in PROGRESS_NAMES.items()
-                             if isinstance(record.get(key), float)}, refresh=False)
+        first_step, self._last_flushed_step = self._last_flushed_step + 1, c.step
+        if record is None:
+            return
+        if self.check_losses:
+            check_record(record, first_step, c.step)
+        if bar is not None:
+            postfix = {short: f"{record[key]:.3g}" for key, short in PROGRESS_NAMES.items()
+                       if isinstance(record.get(key), float)}
+            bar.set_postfix(img=c.images_seen, **postfix, refresh=False)
 
     # -- end of epoch ------------------------------------------------------------------------
 
@@ -258,29 +324,44 @@ class Trainer:
                     for name, param in module.named_parameters():
                         writer.add_histogram(f"{model_name}/{name}", param.detach().cpu(), epoch)
                 writer.flush()
-            log.info("epoch %d/%d done: %s", epoch, self.config.train.epochs,
+            log.info("epoch %d/%d done (%d images): %s", epoch, self.config.train.epochs,
+                     self.counters.images_seen,
                      ", ".join(f"{k}={v:.4g}" for k, v in self.reporter.last.items()
                                if k in PROGRESS_NAMES and isinstance(v, float)))
         self._save()
 
+    @property
+    def sampling_generator(self) -> torch.nn.Module:
+        """The generator to draw samples from and to save: the EMA when there is one."""
+        return self.ema.module if self.ema is not None else self.models.generator
+
     @torch.no_grad()
     def sample_fixed(self) -> torch.Tensor:
         """The fixed-noise grid images ``(num_samples, C, H, W)`` in [-1, 1]."""
-        generator = self.models.generator
+        generator = self.sampling_generator
+        was_training = generator.training
         generator.eval()
         try:
             return generator(self.fixed_noise).cpu()
         finally:
-            generator.train()
+            generator.train(was_training)
 
     def _save(self) -> None:
+        """Write a checkpoint and the saved generator, after checking the weights are finite
+        so that every checkpoint is one the NaN guard can go back to."""
         if not self.dist.is_main:
             return
+        modules = self.models._asdict()
+        if self.ema is not None:
+            modules["EMA generator"] = self.ema.module
+        check_weights(modules, self.counters.step)
         self.counters.elapsed = time.perf_counter() - self._clock
         self.last_checkpoint = save_checkpoint(
             self.run.saved_models, config=self.config, info=self.info, models=self.models,
             optimizers=self.optimizers, rng_state=self._rng_state(), counters=self.counters,
-            keep=self.config.run.keep_checkpoints)
+            keep=self.config.run.keep_checkpoints,
+            ema_generator=self.ema.module if self.ema is not None else None,
+            grad_scalers=self.precision.state_dict())
         with atomic_directory(self.run.saved_models / "generator") as tmp:
-            save_generator(tmp, self.models.generator, self.config.model, self.info,
+            save_generator(tmp, self.sampling_generator, self.config.model, self.info,
                            epoch=self.counters.epoch, step=self.counters.step)

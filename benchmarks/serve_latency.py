@@ -1,0 +1,112 @@
+"""Latency of POST /api/generate through a real uvicorn server on 127.0.0.1, PyTorch vs ONNX.
+
+The generator is a 64-px DCGAN with the default config (latent 100, widths 512..64, batch norm),
+UNTRAINED: latency does not depend on the weights. Prints the median and 90th percentile of the
+wall time per request (client side, including HTTP and PNG encoding) and of the model call alone.
+
+    OMP_NUM_THREADS=1 python benchmarks/serve_latency.py [--repeats 20] [--threads 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx2
+import torch
+import uvicorn
+
+from facegan.data.base import DataInfo
+from facegan.export import export_generator
+from facegan.models.base import build_models
+from facegan.models.dcgan import DCGANConfig
+from facegan.models.io import load_generator, save_generator
+from facegan.serve.app import create_app
+from facegan.serve.images import latent_noise, seeded
+from facegan.serve.models import ServedModel, load_served_model
+
+INFO = DataInfo("Faces64", 64, 3)
+
+
+def percentiles(seconds: list[float]) -> str:
+    ms = sorted(s * 1000 for s in seconds)
+    p90 = ms[min(len(ms) - 1, round(0.9 * (len(ms) - 1)))]
+    return f"median {statistics.median(ms):7.1f} ms   p90 {p90:7.1f} ms   (n={len(ms)})"
+
+
+def timed(call, repeats: int, warmup: int = 2) -> list[float]:
+    for _ in range(warmup):
+        call()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def serve(models: list[ServedModel]) -> tuple[str, uvicorn.Server, threading.Thread]:
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(create_app(models), log_level="warning"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    return f"http://127.0.0.1:{sock.getsockname()[1]}", server, thread
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument("--threads", type=int, default=None,
+                        help="torch/onnxruntime threads (default: torch's, from OMP_NUM_THREADS)")
+    args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    config = DCGANConfig()
+    with tempfile.TemporaryDirectory() as tmp:
+        generator_dir = Path(tmp) / "generator"
+        generator_dir.mkdir()
+        save_generator(generator_dir, build_models(config, INFO).generator, config, INFO)
+        generator, meta = load_generator(generator_dir)
+        export = export_generator(generator, meta, "onnx", Path(tmp) / "generator.onnx")
+        models = [load_served_model("pytorch", generator_dir, torch.device("cpu")),
+                  load_served_model("onnx", export.path, torch.device("cpu"))]
+        params = sum(p.numel() for p in generator.parameters())
+        print(f"64-px DCGAN generator, default config, untrained: {params / 1e6:.2f} M "
+              f"parameters; {torch.get_num_threads()} thread(s); CPU count {os.cpu_count()}; "
+              f"load average {os.getloadavg()[0]:.1f}")
+        print(f"ONNX export matches PyTorch within {export.max_abs_difference:.1e}")
+        url, server, thread = serve(models)
+        try:
+            with httpx2.Client(base_url=url, timeout=120) as http:
+                for model in models:
+                    for n in (1, 64):
+                        repeats = args.repeats if n == 1 else max(3, args.repeats // 4)
+                        z = latent_noise(n, model.latent_dim, seeded(0), None)
+
+                        def request(name=model.name, n=n):
+                            response = http.post("/api/generate",
+                                                 json={"model": name, "seed": 0, "n": n})
+                            response.raise_for_status()
+
+                        api = timed(request, repeats)
+                        call = timed(lambda model=model, z=z: model.run(z, None), repeats)
+                        what = "1 image     " if n == 1 else "64-image grid"
+                        print(f"{model.name:8s} {what}  API: {percentiles(api)}")
+                        print(f"{'':8s} {'':13s}  model call alone: {percentiles(call)}")
+        finally:
+            server.should_exit = True
+            thread.join(timeout=10)
+
+
+if __name__ == "__main__":
+    main()

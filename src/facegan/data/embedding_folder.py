@@ -1,0 +1,83 @@
+"""Face crops with their face embeddings, as ``facegan data faces --embed`` writes them::
+
+    <root>/images/*.png      the face crops
+    <root>/manifest.csv      one row per face; its "image" column is the file, relative to root
+    <root>/embeddings.npy    float32 (N, D): row i is the embedding of manifest row i
+
+Each item's label is its embedding, float32 ``(D,)`` (``label_kind "embedding"``,
+``DataInfo.embedding_dim = D``), the condition of identity-conditioned models.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import torch
+
+from facegan.config import config_dataclass
+from facegan.data.base import DataInfo
+from facegan.data.decode import decode_files, resolve_cache_dir
+from facegan.data.decoded_dataset import DecodedImageDataset, dataset_from_files
+from facegan.data.image_folder import check_root, read_csv_table
+from facegan.data.transforms import CropMode, ImageTransform
+from facegan.errors import FaceganError
+from facegan.registry import register_dataset
+
+MANIFEST_FILE, EMBEDDINGS_FILE, IMAGE_COLUMN = "manifest.csv", "embeddings.npy", "image"
+MAKE_HINT = "create it with: facegan data faces --src PHOTOS --out {root} --embed"
+
+
+@config_dataclass
+class EmbeddingFolderConfig:
+    name: str = "embedding_folder"
+    display_name: str = "Faces"
+    root: str = "data/faces"
+    image_size: int = 64
+    channels: Literal[1, 3] = 3  # 3: RGB, 1: grayscale
+    crop: CropMode = "none"
+    crop_size: int | None = None
+    hflip: bool = False  # a mirrored face keeps its identity, so its embedding still applies
+    limit: int | None = None
+    cache: bool = True
+    cache_dir: str | None = None  # default: <root>/.facegan_cache
+
+
+@register_dataset("embedding_folder", config=EmbeddingFolderConfig)
+def build_embedding_folder(cfg: EmbeddingFolderConfig) -> DecodedImageDataset:
+    root = Path(cfg.root)
+    hint = MAKE_HINT.format(root=root)
+    check_root(root, "face folder", hint)
+    manifest_path, embeddings_path = root / MANIFEST_FILE, root / EMBEDDINGS_FILE
+    if not manifest_path.is_file():
+        raise FaceganError(f"{manifest_path} not found; {hint}")
+    if not embeddings_path.is_file():
+        raise FaceganError(f"{embeddings_path} not found (the faces were not embedded); re-run "
+                           f"facegan data faces with --embed on {root}")
+    table = read_csv_table(manifest_path)
+    if IMAGE_COLUMN not in table:
+        raise FaceganError(f"{manifest_path} has no '{IMAGE_COLUMN}' column; {hint}")
+    try:
+        embeddings = np.load(embeddings_path, allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        raise FaceganError(f"cannot read {embeddings_path} ({exc}); {hint}") from None
+    names = table[IMAGE_COLUMN]
+    if embeddings.ndim != 2 or len(embeddings) != len(names):
+        raise FaceganError(f"{embeddings_path} holds {embeddings.shape} but {manifest_path} "
+                           f"lists {len(names)} faces; they are out of step, {hint}")
+    rows = [r for r, name in enumerate(names) if (root / name).is_file()]
+    if cfg.limit is not None:
+        rows = rows[:cfg.limit]
+    if not rows:
+        raise FaceganError(f"none of the images listed in {manifest_path} exist; {hint}")
+    notes = [f"{len(names) - len(rows)} listed faces are missing or beyond the limit"] \
+        if len(rows) < len(names) else []
+    transform = ImageTransform(image_size=cfg.image_size, channels=cfg.channels, crop=cfg.crop,
+                               crop_size=cfg.crop_size, hflip=cfg.hflip)
+    decoded = decode_files([root / names[r] for r in rows], root, transform,
+                           resolve_cache_dir(cfg.cache, cfg.cache_dir, root), "embedding_folder")
+    info = DataInfo(name=cfg.display_name, image_size=cfg.image_size, channels=cfg.channels,
+                    label_kind="embedding", embedding_dim=int(embeddings.shape[1]))
+    labels = torch.from_numpy(np.ascontiguousarray(embeddings[rows], dtype=np.float32))
+    return dataset_from_files(decoded, labels, info, transform, str(root), notes)

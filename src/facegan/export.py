@@ -1,0 +1,133 @@
+"""Exporting a saved generator to ONNX or TorchScript, checked against PyTorch.
+
+Both formats take ``z (N, latent_dim)`` (and ``c`` for conditional models, see
+`facegan.conditions`) with a dynamic batch size and return ``(N, C, H, W)`` in [-1, 1]. The
+generator's ``generator.json`` description travels inside the file (ONNX metadata
+``facegan.generator``, TorchScript extra file ``facegan.generator.json``), so ``facegan serve
+model.onnx`` needs nothing else. Every export is run once more at a batch size it was not traced
+with and compared with PyTorch before the file is put in place.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import json
+import os
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import torch
+from torch import nn
+
+from facegan.conditions import ConditionSpec
+from facegan.errors import FaceganError
+
+Format = Literal["onnx", "torchscript"]
+META_KEY = "facegan.generator"
+TORCHSCRIPT_META_FILE = "facegan.generator.json"
+TRACE_BATCH = 2
+CHECK_BATCH = 3  # differs from TRACE_BATCH, so a batch size baked into the graph is caught
+TOLERANCE = 1e-4  # max |difference| from PyTorch, on outputs in [-1, 1]
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    path: Path
+    format: Format
+    max_abs_difference: float
+
+
+def export_meta(generator: nn.Module, meta: dict[str, Any]) -> dict[str, Any]:
+    """The description stored inside an export: ``generator.json`` plus ``latent_dim``."""
+    return {**meta, "latent_dim": int(generator.latent_dim)}
+
+
+def example_inputs(generator: nn.Module, spec: ConditionSpec, n: int) -> tuple[torch.Tensor, ...]:
+    z = torch.randn(n, generator.latent_dim, generator=torch.Generator().manual_seed(n))
+    c = spec.example(n)
+    return (z,) if c is None else (z, c)
+
+
+def export_generator(generator: nn.Module, meta: dict[str, Any], fmt: Format,
+                     out: Path) -> ExportResult:
+    """Write ``generator`` (eval mode, CPU) to ``out`` in ``fmt`` and check it against PyTorch."""
+    generator = generator.cpu().eval()
+    spec = ConditionSpec.from_data(meta["data"])
+    description = json.dumps(export_meta(generator, meta))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp")
+    check_inputs = example_inputs(generator, spec, CHECK_BATCH)
+    with torch.no_grad():
+        expected = generator(*check_inputs)
+    try:
+        if fmt == "onnx":
+            _write_onnx(generator, spec, description, tmp)
+            actual = _run_onnx(tmp, check_inputs)
+        elif fmt == "torchscript":
+            _write_torchscript(generator, spec, description, tmp)
+            with torch.no_grad(), _quiet_torchscript():
+                actual = torch.jit.load(str(tmp))(*check_inputs)
+        else:
+            raise FaceganError(f"unknown export format {fmt!r}; use onnx or torchscript")
+        difference = (actual - expected).abs().max().item()
+        if not difference <= TOLERANCE:
+            raise FaceganError(f"the {fmt} export differs from PyTorch by {difference:.2e} "
+                               f"(tolerance {TOLERANCE:.0e}); try the other --format")
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return ExportResult(out, fmt, difference)
+
+
+def require_onnx() -> None:
+    missing = [m for m in ("onnx", "onnxscript", "onnxruntime") if not importlib.util.find_spec(m)]
+    if missing:
+        raise FaceganError(f"ONNX needs {', '.join(missing)}; install the extra: "
+                           "pip install 'facegan[onnx]'")
+
+
+def _write_onnx(generator: nn.Module, spec: ConditionSpec, description: str, path: Path) -> None:
+    require_onnx()
+    import onnx
+
+    inputs = example_inputs(generator, spec, TRACE_BATCH)
+    batch = torch.export.Dim("batch", min=1, max=4096)
+    with warnings.catch_warnings():
+        # z and c share the batch axis on purpose; the exporter notes that it names it once
+        warnings.filterwarnings("ignore", message=".*axis name: batch will not be used")
+        torch.onnx.export(
+            generator, inputs, str(path), dynamo=True, verbose=False,
+            input_names=["z", "c"][:len(inputs)], output_names=["images"],
+            dynamic_shapes=tuple({0: batch} for _ in inputs),
+        )
+    model = onnx.load(str(path))
+    model.metadata_props.add(key=META_KEY, value=description)
+    onnx.save(model, str(path))
+
+
+def _run_onnx(path: Path, inputs: tuple[torch.Tensor, ...]) -> torch.Tensor:
+    import onnxruntime
+
+    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    feeds = {arg.name: x.numpy() for arg, x in zip(session.get_inputs(), inputs, strict=True)}
+    return torch.from_numpy(session.run(None, feeds)[0])
+
+
+def _write_torchscript(generator: nn.Module, spec: ConditionSpec, description: str,
+                       path: Path) -> None:
+    with _quiet_torchscript():
+        traced = torch.jit.trace(generator, example_inputs(generator, spec, TRACE_BATCH))
+        torch.jit.save(traced, str(path), _extra_files={TORCHSCRIPT_META_FILE: description})
+
+
+@contextlib.contextmanager
+def _quiet_torchscript():
+    # TorchScript is deprecated upstream but still what C++ and mobile runtimes load; the user
+    # asked for it by name, so the deprecation notices are noise here.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r".*torch\.jit\..* is deprecated",
+                                category=FutureWarning)
+        yield

@@ -1,0 +1,191 @@
+"""The FastAPI app: a REST API over the loaded generators and the page that drives it.
+
+Requests name a model and give numbers and label names; nothing in a request is ever used as a
+file path (the page's files are read once, at start-up). Bounds are enforced by the request
+schemas (422 naming the field), a body-size limit (413) and a bounded work queue (503 when full).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import asynccontextmanager
+from importlib.resources import files
+
+import torch
+from fastapi import FastAPI, Query
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from facegan import __version__
+from facegan.conditions import ConditionError
+from facegan.serve.images import latent_noise, png_base64_list, png_bytes, seeded, slerp
+from facegan.serve.models import ServedModel
+from facegan.serve.schemas import Condition, GenerateRequest, ImagesResponse, InterpolateRequest
+from facegan.serve.work_queue import QueueFull, WorkQueue
+
+MAX_BODY_BYTES = 64 * 1024
+STATIC = {"app.js": "text/javascript", "style.css": "text/css"}
+
+
+def create_app(models: Sequence[ServedModel], queue_limit: int = 16) -> FastAPI:
+    """An app serving ``models`` (the first is the default); at most ``queue_limit`` generation
+    requests wait or run at once, the rest get 503."""
+    if not models:
+        raise ValueError("create_app needs at least one model")
+    by_name = {model.name: model for model in models}
+    if len(by_name) != len(models):
+        raise ValueError(f"model names must differ: {[m.name for m in models]}")
+    queue = WorkQueue(queue_limit)
+    page = files("facegan.serve").joinpath("static")
+    index_html = page.joinpath("index.html").read_text()
+    assets = {name: page.joinpath(name).read_text() for name in STATIC}
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI):
+        yield
+        queue.close()
+
+    app = FastAPI(title="facegan", version=__version__, lifespan=lifespan,
+                  description="Generate images from trained facegan generators.")
+    app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
+
+    def pick(name: str | None, location: tuple[str, str]) -> ServedModel:
+        if name is None:
+            return models[0]
+        if name not in by_name:
+            raise _invalid(location, f"unknown model {name!r}; served models: "
+                                     f"{', '.join(by_name)}", name)
+        return by_name[name]
+
+    def condition(model: ServedModel, body: Condition, n: int, rng: torch.Generator):
+        try:
+            return model.condition.build(n, body.labels, body.embedding, rng)
+        except ConditionError as exc:
+            raise _invalid(("body", exc.field), str(exc), getattr(body, exc.field)) from None
+
+    async def respond(model: ServedModel, z: torch.Tensor, c: torch.Tensor | None,
+                      body: Condition, nrow: int | None, filename: str) -> Response:
+        def job() -> bytes | list[str]:
+            images = model.run(z, c)
+            return png_bytes(images, nrow) if body.format == "png" else png_base64_list(images)
+
+        try:
+            result = await queue.run(job)
+        except QueueFull:
+            return JSONResponse(
+                {"detail": f"the server is busy: {queue.limit} requests are already waiting "
+                           "(the queue limit); retry in a moment"},
+                status_code=503, headers={"Retry-After": "1"})
+        if body.format == "png":
+            return Response(result, media_type="image/png",
+                            headers={"Content-Disposition": f'inline; filename="{filename}"'})
+        size = model.data["image_size"]
+        return JSONResponse(ImagesResponse(model=model.name, width=size, height=size,
+                                           images=result).model_dump())
+
+    @app.get("/api/health")
+    async def health() -> dict:
+        """Liveness, the served model names and how full the work queue is."""
+        return {"status": "ok", "models": list(by_name),
+                "queue": {"pending": queue.pending, "limit": queue.limit}}
+
+    @app.get("/api/models")
+    async def list_models() -> list[dict]:
+        """Every served model, described as GET /api/model describes one."""
+        return [model.describe() for model in models]
+
+    @app.get("/api/model")
+    async def describe_model(name: str | None = Query(None, description="Default: the first.")
+                             ) -> dict:
+        """Resolution, channels, the labels or embedding it accepts, training progress and
+        the run's last logged metrics when known."""
+        return pick(name, ("query", "name")).describe()
+
+    @app.post("/api/generate", responses={200: {"content": {"image/png": {}}}})
+    async def generate(body: GenerateRequest) -> Response:
+        """``n`` images from ``seed``: one PNG (a grid when n > 1) or JSON with one PNG each."""
+        model = pick(body.model, ("body", "model"))
+        rng = seeded(body.seed)
+        z = latent_noise(body.n, model.latent_dim, rng, body.truncation)
+        c = condition(model, body, body.n, rng)
+        return await respond(model, z, c, body, None, f"facegan-{model.name}-{body.seed}.png")
+
+    @app.post("/api/interpolate", responses={200: {"content": {"image/png": {}}}})
+    async def interpolate(body: InterpolateRequest) -> Response:
+        """A strip of ``steps`` images walking from ``seed_a``'s noise to ``seed_b``'s."""
+        model = pick(body.model, ("body", "model"))
+        rng = seeded(body.seed_a)
+        z_a = latent_noise(1, model.latent_dim, rng, body.truncation)[0]
+        z_b = latent_noise(1, model.latent_dim, seeded(body.seed_b), body.truncation)[0]
+        c = condition(model, body, 1, rng)  # one condition for the whole strip
+        c = None if c is None else c.expand(body.steps, *c.shape[1:])
+        name = f"facegan-{model.name}-{body.seed_a}-{body.seed_b}.png"
+        return await respond(model, slerp(z_a, z_b, body.steps), c, body, body.steps, name)
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    async def index() -> HTMLResponse:
+        return HTMLResponse(index_html)
+
+    for asset, media_type in STATIC.items():
+        app.add_api_route(f"/static/{asset}", _fixed(assets[asset], media_type),
+                          include_in_schema=False)
+    return app
+
+
+def _fixed(content: str, media_type: str):
+    async def serve() -> Response:
+        return Response(content, media_type=media_type)
+
+    return serve
+
+
+def _invalid(location: tuple[str, str], message: str, value: object) -> RequestValidationError:
+    """A 422 in FastAPI's own shape, naming the field at fault."""
+    return RequestValidationError([{"type": "value_error", "loc": location, "msg": message,
+                                    "input": value}])
+
+
+class BodyLimit:
+    """ASGI middleware: answer 413 to request bodies over ``max_bytes`` (declared or streamed).
+
+    Bodies are read in full (they are small by then) and replayed to the app, so an oversized
+    body is refused before any of it is parsed.
+    """
+
+    def __init__(self, app, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length", b"0")
+        if not declared.isdigit() or int(declared) > self.max_bytes:
+            await self._too_large(scope, receive, send)
+            return
+        body, more = b"", True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":  # the client went away
+                return
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+            if len(body) > self.max_bytes:
+                await self._too_large(scope, receive, send)
+                return
+        replayed = False
+
+        async def replay():
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
+
+    async def _too_large(self, scope, receive, send) -> None:
+        response = JSONResponse({"detail": f"request body over {self.max_bytes} bytes"},
+                                status_code=413)
+        await response(scope, receive, send)

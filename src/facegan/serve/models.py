@@ -1,0 +1,128 @@
+"""The generators a server holds: a PyTorch module or an ONNX session behind one call.
+
+Everything here runs at start-up; requests only ever name a model that is already loaded.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import torch
+from torch import nn
+
+from facegan.conditions import ConditionSpec
+from facegan.errors import FaceganError
+from facegan.export import META_KEY, require_onnx
+from facegan.sampling import load_generator, resolve_generator_dir
+
+Backend = Literal["pytorch", "onnx"]
+# z (N, latent_dim), c (N,) / (N, L) / (N, E) or None -> images (N, C, H, W) in [-1, 1]
+GenerateFn = Callable[[torch.Tensor, "torch.Tensor | None"], torch.Tensor]
+
+
+@dataclass(frozen=True)
+class ServedModel:
+    name: str
+    backend: Backend
+    latent_dim: int
+    data: dict[str, Any]  # generator.json's data section (a saved DataInfo)
+    run: GenerateFn
+    training: dict[str, Any] = field(default_factory=dict)  # epoch and step when saved
+    metrics: dict[str, Any] = field(default_factory=dict)  # the run's last logged metrics
+    condition: ConditionSpec = field(init=False)
+
+    def __post_init__(self) -> None:
+        # read once, so a model the server cannot condition fails at start-up, not per request
+        object.__setattr__(self, "condition", ConditionSpec.from_data(self.data))
+
+    def describe(self) -> dict[str, Any]:
+        """What ``GET /api/model`` answers."""
+        spec = self.condition
+        labelled = spec.kind in ("class", "multilabel")
+        return {
+            "name": self.name, "backend": self.backend, "dataset": self.data.get("name"),
+            "resolution": self.data["image_size"], "channels": self.data["channels"],
+            "latent_dim": self.latent_dim, "label_kind": spec.kind if labelled else "none",
+            "labels": list(spec.label_names), "embedding_dim": spec.embedding_dim,
+            "training": self.training, "metrics": self.metrics,
+        }
+
+
+def torch_model(name: str, generator: nn.Module, meta: dict[str, Any],
+                device: torch.device = torch.device("cpu"), metrics: dict | None = None,
+                ) -> ServedModel:
+    """Serve an ``nn.Module`` following ``G(z, c=None)``, described by its generator.json."""
+    generator = generator.to(device).eval()
+
+    @torch.no_grad()
+    def run(z: torch.Tensor, c: torch.Tensor | None) -> torch.Tensor:
+        args = (z.to(device),) if c is None else (z.to(device), c.to(device))
+        return generator(*args).cpu()
+
+    return ServedModel(name, "pytorch", int(generator.latent_dim), meta["data"], run,
+                       _training(meta), metrics or {})
+
+
+def onnx_model(name: str, path: Path) -> ServedModel:
+    """Serve a file written by ``facegan export --format onnx`` with onnxruntime."""
+    require_onnx()
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    # one thread budget for both backends: what torch uses (OMP_NUM_THREADS, set_num_threads)
+    options.intra_op_num_threads = torch.get_num_threads()
+    session = onnxruntime.InferenceSession(str(path), options,
+                                           providers=["CPUExecutionProvider"])
+    description = session.get_modelmeta().custom_metadata_map.get(META_KEY)
+    if description is None:
+        raise FaceganError(f"{path} has no facegan description; export it with "
+                           "facegan export RUN --format onnx --out FILE")
+    meta = json.loads(description)
+    input_names = [arg.name for arg in session.get_inputs()]
+
+    def run(z: torch.Tensor, c: torch.Tensor | None) -> torch.Tensor:
+        inputs = (z,) if c is None else (z, c)
+        feeds = {name: x.numpy() for name, x in zip(input_names, inputs, strict=True)}
+        return torch.from_numpy(session.run(None, feeds)[0])
+
+    return ServedModel(name, "onnx", int(meta["latent_dim"]), meta["data"], run,
+                       _training(meta))
+
+
+def load_served_model(name: str, path: Path, device: torch.device) -> ServedModel:
+    """A run directory, checkpoint or generator folder (safetensors), or an ``.onnx`` file."""
+    if path.suffix == ".onnx" and path.is_file():
+        return onnx_model(name, path)
+    if path.is_file():
+        raise FaceganError(f"{path} is not something facegan serve runs; pass a run directory, "
+                           "a checkpoint folder (safetensors) or an .onnx export")
+    directory = resolve_generator_dir(path)
+    generator, meta = load_generator(directory)
+    return torch_model(name, generator, meta, device, _last_metrics(directory))
+
+
+def parse_model_option(option: str) -> tuple[str, Path]:
+    """``NAME=PATH`` from ``--model`` -> (name, path)."""
+    name, sep, path = option.partition("=")
+    if not sep or not name.strip() or not path.strip():
+        raise FaceganError(f"--model {option!r} is not NAME=PATH (e.g. --model "
+                           "mnist=models/MNIST/WGAN_GP)")
+    return name.strip(), Path(path.strip())
+
+
+def _training(meta: dict[str, Any]) -> dict[str, Any]:
+    return {key: meta[key] for key in ("epoch", "step") if key in meta}
+
+
+def _last_metrics(generator_dir: Path) -> dict[str, Any]:
+    """The last line of the run's metrics.jsonl (generator dir -> saved_models -> run)."""
+    for folder in (generator_dir, *list(generator_dir.parents)[:2]):
+        metrics_file = folder / "metrics.jsonl"
+        if metrics_file.is_file():
+            lines = metrics_file.read_text().strip().splitlines()
+            return json.loads(lines[-1]) if lines else {}
+    return {}

@@ -1,0 +1,46 @@
+"""Starting the server: load the models, build the app, run uvicorn."""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+from pathlib import Path
+
+import torch
+
+from facegan.errors import FaceganError
+from facegan.serve.models import ServedModel, load_served_model
+
+log = logging.getLogger(__name__)
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def require_serve() -> None:
+    missing = [m for m in ("fastapi", "uvicorn") if not importlib.util.find_spec(m)]
+    if missing:
+        raise FaceganError(f"facegan serve needs {', '.join(missing)}; install the extra: "
+                           "pip install 'facegan[serve]'")
+
+
+def load_models(named_paths: list[tuple[str, Path]], device: torch.device) -> list[ServedModel]:
+    names = [name for name, _ in named_paths]
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        raise FaceganError(f"model name {duplicates[0]!r} is given twice; give each --model "
+                           "its own NAME")
+    return [load_served_model(name, path, device) for name, path in named_paths]
+
+
+def run_server(models: list[ServedModel], host: str, port: int, queue_limit: int) -> None:
+    """Serve until Ctrl+C."""
+    require_serve()
+    import uvicorn
+
+    from facegan.serve.app import create_app
+
+    if host not in LOOPBACK:
+        log.warning("listening on %s: anyone who can reach this machine can use the server", host)
+    app = create_app(models, queue_limit=queue_limit)
+    log.info("serving %s on http://%s:%d/ (API docs at /docs)",
+             ", ".join(m.name for m in models), host, port)
+    uvicorn.run(app, host=host, port=port, log_level="warning")

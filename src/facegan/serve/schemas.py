@@ -1,0 +1,48 @@
+"""Request and response bodies of the REST API; the bounds here are the server's limits."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+MAX_IMAGES = 64
+MAX_INTERPOLATION_STEPS = 16
+MAX_SEED = 2**32 - 1  # fits a JavaScript number exactly
+MAX_LABELS = 256
+MAX_EMBEDDING = 4096
+
+
+class Condition(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    model: str | None = Field(None, description="Model name (GET /api/models); default: the "
+                                                "first one the server was started with.")
+    truncation: float | None = Field(
+        None, ge=0.05, le=4.0, description="Redraw noise entries beyond ±truncation; smaller "
+                                           "gives more typical, less varied images. null: off.")
+    labels: list[str] | None = Field(
+        None, max_length=MAX_LABELS, description="Class models: one class name (default: a "
+        "random class per image). Attribute models: the attributes to switch on.")
+    embedding: list[float] | None = Field(
+        None, max_length=MAX_EMBEDDING, description="Embedding models: embedding_dim numbers.")
+    format: Literal["png", "json"] = Field(
+        "png", description="png: one PNG (an image or a grid); json: base64 PNGs, one per image.")
+
+
+class GenerateRequest(Condition):
+    seed: int = Field(0, ge=0, le=MAX_SEED, description="The same seed gives the same images.")
+    n: int = Field(1, ge=1, le=MAX_IMAGES, description="Number of images (a grid when > 1).")
+
+
+class InterpolateRequest(Condition):
+    seed_a: int = Field(0, ge=0, le=MAX_SEED, description="Seed of the first image.")
+    seed_b: int = Field(1, ge=0, le=MAX_SEED, description="Seed of the last image.")
+    steps: int = Field(8, ge=2, le=MAX_INTERPOLATION_STEPS, description="Images in the strip.")
+
+
+class ImagesResponse(BaseModel):
+    model: str
+    width: int
+    height: int
+    images: list[str] = Field(description="Base64-encoded PNGs, one per image.")

@@ -1,0 +1,96 @@
+"""The page in a real headless Chromium (Debian's chromium, driven by Playwright)."""
+
+import io
+import shutil
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from facegan.serve.models import load_served_model
+from tests.serve.conftest import conditional_model, live_server
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None, reason="needs Debian's chromium (apt-get install -y chromium)")
+sync_api = pytest.importorskip("playwright.sync_api", reason="needs pip install playwright")
+pytest.importorskip("uvicorn")
+from facegan.serve.app import create_app  # noqa: E402
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1200, "height": 900}
+
+
+def screenshot_pixels(png: bytes) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(np.float32)
+
+
+@pytest.fixture(scope="module")
+def page_url(mnist_generator_dir):
+    models = [load_served_model("mnist", mnist_generator_dir, torch.device("cpu")),
+              conditional_model("multilabel", name="faces")]
+    with live_server(create_app(models)) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    profile = tmp_path_factory.mktemp("chromium-profile")  # fresh: no state from other runs
+    with sync_api.sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(profile), executable_path=CHROMIUM, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        yield context
+        context.close()
+
+
+def wait_for_seed(page, seed: int) -> None:
+    page.wait_for_function(f"document.getElementById('image').dataset.seed === '{seed}'",
+                           timeout=20_000)
+
+
+def test_changing_the_seed_changes_the_image(browser, page_url, tmp_path):
+    page = browser.new_page()
+    page.set_viewport_size(DESKTOP)
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(page_url)
+    wait_for_seed(page, 0)
+    before = page.locator("#image").screenshot()
+    page.fill("#seed", "7")
+    page.press("#seed", "Enter")
+    wait_for_seed(page, 7)
+    after = page.locator("#image").screenshot()
+    assert np.abs(screenshot_pixels(before) - screenshot_pixels(after)).mean() > 1.0
+    assert page.locator("#status").inner_text().startswith("Seed 7")
+    assert page.locator("#download").get_attribute("download") == "facegan-mnist-seed7.png"
+    page.locator("#strip").wait_for(state="visible")
+
+    full = screenshot_pixels(page.screenshot(path=str(tmp_path / "desktop.png"), full_page=True))
+    assert full.std() > 10  # not a blank page
+    assert not errors
+    page.close()
+
+
+def test_attribute_controls_and_phone_layout(browser, page_url, tmp_path):
+    page = browser.new_page()
+    page.set_viewport_size(PHONE)
+    page.goto(page_url)
+    wait_for_seed(page, 0)
+    page.select_option("#model", "faces")
+    boxes = page.locator("#label-controls input[type=checkbox]")
+    boxes.first.wait_for()
+    assert boxes.count() == 3
+    page.wait_for_function("document.getElementById('download').download.includes('faces')")
+    before = page.locator("#image").screenshot()
+    page.locator("#label-controls label", has_text="smiling").click()
+    page.wait_for_function("document.getElementById('status').textContent.startsWith('Seed')")
+    page.wait_for_timeout(300)
+    after = page.locator("#image").screenshot()
+    assert np.abs(screenshot_pixels(before) - screenshot_pixels(after)).mean() > 1.0
+    # nothing wider than the phone: no sideways scrolling
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    shot = screenshot_pixels(page.screenshot(path=str(tmp_path / "phone.png"), full_page=True))
+    assert shot.std() > 10
+    page.close()

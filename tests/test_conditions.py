@@ -1,0 +1,47 @@
+import pytest
+import torch
+
+from facegan.conditions import ConditionError, ConditionSpec
+from facegan.errors import FaceganError
+
+ATTRIBUTES = {"label_kind": "multilabel", "label_names": ["smiling", "bangs", "hat"]}
+
+
+def test_kind_comes_from_the_saved_data_description():
+    assert ConditionSpec.from_data({"label_kind": "none"}).kind == "none"
+    assert ConditionSpec.from_data({"label_kind": "class", "label_names": ["a"]}).kind == "class"
+    assert ConditionSpec.from_data(ATTRIBUTES).width == 3
+    assert ConditionSpec.from_data({"embedding_dim": 128}).kind == "embedding"
+    with pytest.raises(FaceganError, match="both labels and an embedding"):
+        ConditionSpec.from_data({**ATTRIBUTES, "embedding_dim": 128})
+
+
+def test_condition_tensors_follow_the_model_convention():
+    rng = torch.Generator().manual_seed(0)
+    classes = ConditionSpec.from_data({"label_kind": "class", "label_names": ["a", "b", "c"]})
+    assert classes.build(2, ["c"], None, rng).tolist() == [2, 2]
+    assert classes.build(2, ["c"], None, rng).dtype == torch.int64
+    attributes = ConditionSpec.from_data(ATTRIBUTES).build(2, ["hat", "smiling"], None, rng)
+    assert attributes.tolist() == [[1.0, 0.0, 1.0]] * 2
+    embedding = ConditionSpec.from_data({"embedding_dim": 2}).build(3, None, [0.5, -1], rng)
+    assert embedding.shape == (3, 2) and embedding[2].tolist() == [0.5, -1.0]
+    assert ConditionSpec.from_data({}).build(3, None, None, rng) is None
+
+
+def test_random_classes_come_from_the_seeded_generator():
+    spec = ConditionSpec.from_data({"label_kind": "class", "label_names": list("abcdefgh")})
+    first = spec.build(16, None, None, torch.Generator().manual_seed(3))
+    assert first.tolist() == spec.build(16, None, None, torch.Generator().manual_seed(3)).tolist()
+    assert len(set(first.tolist())) > 1
+
+
+@pytest.mark.parametrize(("data", "labels", "embedding", "field"), [
+    ({}, ["a"], None, "labels"),
+    ({}, None, [1.0], "embedding"),
+    ({"embedding_dim": 2}, None, [float("nan"), 0.0], "embedding"),
+    (ATTRIBUTES, ["wings"], None, "labels"),
+])
+def test_conditions_that_do_not_fit_name_the_field(data, labels, embedding, field):
+    with pytest.raises(ConditionError) as error:
+        ConditionSpec.from_data(data).build(1, labels, embedding, torch.Generator())
+    assert error.value.field == field
