@@ -217,6 +217,8 @@ def export(
     result = export_generator(generator, meta, fmt, out)
     typer.echo(f"wrote {result.path} ({fmt}, dynamic batch size); largest difference from "
                f"PyTorch: {result.max_abs_difference:.1e}")
+
+
 @app.command()
 def pipeline(
     config: Annotated[str, typer.Argument(
