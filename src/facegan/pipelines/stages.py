@@ -55,27 +55,12 @@ class CycleContext:
 
             started, started_cpu = time.perf_counter(), time.process_time()
             resume = bool(list_checkpoints(self.run.saved_models))
+            # On resume the trainer applies the config's learning rates and betas, so a rate
+            # changed between cycles takes effect.
             self._trainer = Trainer(self.config, resume=resume, progress=self.progress)
-            if resume:
-                _apply_optimizer_settings(self._trainer, self.config)
             self.state["load_seconds"] = time.perf_counter() - started
             self.state["load_cpu_seconds"] = time.process_time() - started_cpu
         return self._trainer
-
-    @property
-    def trainer_built(self) -> bool:
-        return self._trainer is not None
-
-
-def _apply_optimizer_settings(trainer, config: Config) -> None:
-    """Loading a checkpoint restores the saved learning rates and betas; the config's values
-    are the ones in force, so a rate changed between cycles takes effect."""
-    train = config.train
-    settings = {"generator": (train.g_lr, train.g_betas),
-                "discriminator": (train.d_lr, train.d_betas)}
-    for name, (lr, betas) in settings.items():
-        for group in trainer.optimizers[name].param_groups:
-            group["lr"], group["betas"] = lr, tuple(betas)
 
 
 def resolve_stage(spec: StageSpec) -> Callable[..., Any]:
