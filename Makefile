@@ -6,6 +6,7 @@ ARGS ?=
 
 .PHONY: help install compile test build clean_target clean_venv train_mnist
 .PHONY: synthfaces train_synthfaces train_mnist_acgan train_celeb_faces train_anime_faces
+.PHONY: pipeline_train_mnist pipeline_train_animeFaces pipeline_train_celebFaces
 
 help:
 	@echo "make install        create ./$(VENV) and install facegan with its dev extras"
@@ -15,6 +16,9 @@ help:
 	@echo "make train_mnist_acgan  train a digit-conditional ACGAN on MNIST"
 	@echo "make train_celeb_faces  train the ResNet WGAN-GP on CelebA at 64 px"
 	@echo "make train_anime_faces  train the hair/eye-colour ACGAN on anime faces"
+
+	@echo "make pipeline_train_animeFaces  anime ACGAN as a pipeline: EPOCHS (150) fresh processes"
+	@echo "make pipeline_train_celebFaces  CelebA 64 px likewise; pipeline_train_mnist: 3 epochs"
 	@echo "make test           run the test suite (CPU, a few minutes)"
 	@echo "make compile        byte-compile and lint"
 	@echo "make build          build the sdist and wheel into dist/"
@@ -61,3 +65,18 @@ train_celeb_faces:
 
 train_anime_faces:
 	$(BIN)/facegan train configs/anime_acgan.yaml $(ARGS)
+
+# Pipelines: one fresh process per epoch; edit the config or pipeline file while they run.
+EPOCHS ?= 150
+PIPELINE ?= configs/pipelines/default.yaml
+
+pipeline_train_mnist:
+	$(BIN)/facegan pipeline configs/mnist_wgan_gp.yaml --pipeline $(PIPELINE) --epochs 3 \
+		--set run.name=WGAN_GP_pipeline $(ARGS)
+
+pipeline_train_animeFaces:
+	$(BIN)/facegan pipeline configs/anime_acgan.yaml --pipeline $(PIPELINE) --epochs $(EPOCHS) $(ARGS)
+
+pipeline_train_celebFaces:
+	$(BIN)/facegan pipeline configs/celeba64_resnet_wgan_gp.yaml --pipeline $(PIPELINE) \
+		--epochs $(EPOCHS) $(ARGS)

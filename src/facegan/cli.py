@@ -386,6 +386,48 @@ def evaluate(
         typer.echo(f"wrote {json_out}")
 
 
+@app.command()
+def pipeline(
+    config: Annotated[str, typer.Argument(
+        help="YAML recipe; or the word 'status' followed by a run directory.")],
+    run_dir: Annotated[Optional[Path], typer.Argument(
+        metavar="RUN", help="With 'status': the run directory.")] = None,
+    overrides: Overrides = None,
+    epochs: Annotated[Optional[int], typer.Option(
+        help="Train until this epoch (default: train.epochs).")] = None,
+    pipeline_file: Annotated[Optional[Path], typer.Option(
+        "--pipeline", help="Pipeline file (default: CONFIG's <stem>.pipeline.yaml if present, "
+                           "else train_epoch only).")] = None,
+) -> None:
+    """Train as epoch cycles, each a fresh process; edit the config or pipeline file meanwhile.
+
+    facegan pipeline CONFIG [--epochs 150] runs (or continues) the pipeline;
+    facegan pipeline status RUN shows its progress.
+    """
+    from facegan.pipelines import format_status, read_status, run_pipeline
+
+    if config == "status":
+        if run_dir is None:
+            raise FaceganError("facegan pipeline status needs a run directory, e.g. "
+                               "facegan pipeline status models/MNIST/WGAN_GP")
+        typer.echo(format_status(read_status(run_dir)))
+        return
+    if run_dir is not None:
+        raise FaceganError(f"unexpected argument {run_dir}; use facegan pipeline CONFIG, or "
+                           "facegan pipeline status RUN")
+    result = run_pipeline(Path(config), overrides=tuple(overrides or ()),
+                          pipeline_path=pipeline_file, epochs=epochs)
+    if result.status == "failed":
+        if result.log is not None and result.log.is_file():
+            tail = result.log.read_text().splitlines()[-20:]
+            typer.echo("\n".join(tail), err=True)
+        typer.echo(f"error: {result.message}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"pipeline {result.status}: {result.message}; run directory: {result.run_dir}")
+    if result.status == "stopped":
+        raise typer.Exit(130)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: user mistakes (FaceganError) print one line and exit 2, no traceback."""
     try:
