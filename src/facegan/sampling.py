@@ -54,8 +54,8 @@ def generate_images(generator: nn.Module, n: int, seed: int, device: torch.devic
     generator = generator.to(device).eval()
     label_chunks = labels.split(batch_size) if labels is not None else [None] * len(
         noise.split(batch_size))
-    chunks = [generator(z.to(device), None if c is None else c.to(device)).cpu()
-              for z, c in zip(noise.split(batch_size), label_chunks, strict=True)]
+    chunks = [(generator(z.to(device)) if c is None else generator(z.to(device), c.to(device)))
+              .cpu() for z, c in zip(noise.split(batch_size), label_chunks, strict=True)]
     return torch.cat(chunks)
 
 

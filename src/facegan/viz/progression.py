@@ -13,9 +13,8 @@ import torch
 from PIL import Image
 
 from facegan.runs import RunDir
-from facegan.viz.compose import PAD, labelled_grid, save_gif, split_grid, tile_scale, titled
-from facegan.viz.grids import grid_columns
-from facegan.viz.runfiles import epoch_files, num_fixed_samples
+from facegan.viz.compose import labelled_grid, save_gif, split_grid, tile_scale, titled
+from facegan.viz.runfiles import epoch_files, num_fixed_samples, sample_image_size
 
 PROGRESSION_PNG = "progression.png"
 PROGRESSION_GIF = "progression.gif"
@@ -29,12 +28,6 @@ def pick_evenly(items: list, limit: int) -> list:
     return [items[i] for i in indices]
 
 
-def sample_size(grid: Image.Image, num_samples: int) -> int:
-    """The side of one image in a sample grid saved by `facegan.viz.grids.save_grid`."""
-    columns = min(grid_columns(num_samples), num_samples)
-    return (grid.width - PAD) // columns - PAD
-
-
 def progression_image(run: RunDir, columns: int = 8, max_rows: int = 16) -> Image.Image | None:
     """One row (tile strip) per epoch: the first ``columns`` fixed-noise samples, captioned.
 
@@ -46,7 +39,7 @@ def progression_image(run: RunDir, columns: int = 8, max_rows: int = 16) -> Imag
         return None
     num_samples = num_fixed_samples(run)
     grids = [Image.open(path) for _, path in files]
-    image_size = sample_size(grids[0], num_samples)
+    image_size = sample_image_size(run)
     strips = [split_grid(grid, image_size, min(columns, num_samples)) for grid in grids]
     return labelled_grid(torch.stack(strips), row_labels=[f"epoch {e}" for e, _ in files],
                          title="fixed noise across epochs")
@@ -59,7 +52,7 @@ def progression_frames(run: RunDir, max_frames: int = 60) -> list[Image.Image]:
     if not files:
         return []
     grids = [Image.open(path) for _, path in files]
-    scale = tile_scale(sample_size(grids[0], num_fixed_samples(run)))
+    scale = tile_scale(sample_image_size(run))
     last = files[-1][0]
     return [titled(grid, f"epoch {epoch} / {last}", scale)
             for (epoch, _), grid in zip(files, grids, strict=True)]

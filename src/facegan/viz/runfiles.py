@@ -58,3 +58,9 @@ def generator_meta(run: RunDir) -> dict[str, Any]:
 
 def num_fixed_samples(run: RunDir) -> int:
     return int(raw_config(run).get("log", {}).get("num_samples", 64))
+
+
+def sample_image_size(run: RunDir) -> int:
+    """The side of one generated image, from the run's config (grids of conditional models
+    have one column per class, so the grid's width alone does not tell it)."""
+    return int(raw_config(run).get("data", {}).get("image_size", 64))
