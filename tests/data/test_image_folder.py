@@ -129,6 +129,9 @@ def test_csv_without_filename_column_or_missing_csv(tmp_path):
     write_solid_images(tmp_path, [RED])
     with pytest.raises(FaceganError, match="labels CSV .*nope.csv not found"):
         build_dataset(folder_config(tmp_path, labels_csv="nope.csv"))
+    with pytest.raises(FaceganError, match="nope.csv not found; put the tags in nope.csv$"):
+        build_dataset(folder_config(tmp_path, labels_csv="nope.csv",
+                                    missing_hint="put the tags in nope.csv"))
     (tmp_path / "l.csv").write_text("file,Smiling\nimg_00.png,1\n")
     with pytest.raises(FaceganError, match="has no 'filename' column"):
         build_dataset(folder_config(tmp_path, labels_csv="l.csv"))

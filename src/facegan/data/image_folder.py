@@ -126,8 +126,9 @@ def _files_from_csv(root: Path, cfg: ImageFolderConfig,
     csv_path = next((p for p in (root / cfg.labels_csv, Path(cfg.labels_csv)) if p.is_file()),
                     root / cfg.labels_csv)
     if not csv_path.is_file():
-        raise FaceganError(f"labels CSV {csv_path} not found; set data.labels_csv to a file "
-                           "relative to data.root, or remove it for unlabelled images")
+        raise FaceganError(f"labels CSV {csv_path} not found; " + (
+            cfg.missing_hint or "set data.labels_csv to a file relative to data.root, or "
+                                "remove it for unlabelled images"))
     table = read_csv_table(csv_path)
     if FILENAME_COLUMN not in table:
         raise FaceganError(f"{csv_path} has no '{FILENAME_COLUMN}' column (header: "
