@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 
 import torch
 from torch import nn
 
-from facegan.conditioning import fixed_conditions, load_embeddings, parse_labels
-from facegan.data.base import DataInfo
 from facegan.errors import FaceganError
 from facegan.models.io import META, load_generator
 from facegan.training.checkpoint import list_checkpoints
@@ -57,26 +54,6 @@ def generate_images(generator: nn.Module, n: int, seed: int, device: torch.devic
     chunks = [(generator(z.to(device)) if c is None else generator(z.to(device), c.to(device)))
               .cpu() for z, c in zip(noise.split(batch_size), label_chunks, strict=True)]
     return torch.cat(chunks)
-
-
-def conditions_for(generator: nn.Module, info: DataInfo, n: int, seed: int,
-                   labels: Sequence[str] = (),
-                   embeddings: Path | None = None) -> torch.Tensor | None:
-    """What to condition ``n`` images on: ``--label`` values, an embeddings file, or (for a
-    conditional generator given neither) every class in turn / random attributes."""
-    if not getattr(generator, "conditional", False):
-        if labels or embeddings is not None:
-            raise FaceganError("this generator is unconditional: it takes no labels; drop "
-                               "--label and --embeddings")
-        return None
-    if embeddings is not None:
-        if info.label_kind != "embedding":
-            raise FaceganError(f"--embeddings needs an embedding-conditioned generator; this "
-                               f"one takes {info.label_kind} labels (use --label)")
-        return load_embeddings(embeddings, info, n)
-    if labels:
-        return parse_labels(info, labels, n)
-    return fixed_conditions(info, n, seed)
 
 
 def load_for_generation(path: Path) -> tuple[nn.Module, dict]:
