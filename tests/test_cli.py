@@ -54,6 +54,14 @@ def test_generate_individual_images_from_a_checkpoint(trained_run, tmp_path):
     assert files[3].read_bytes() == (tmp_path / "again" / "sample_0003.png").read_bytes()
 
 
+def test_labels_for_an_unconditional_generator_are_refused(trained_run, tmp_path, capsys):
+    # MNIST has class labels, but this WGAN-GP's generator never saw them
+    assert run_cli("generate", str(trained_run), "-n", "2", "--label", "7",
+                   "--grid", str(tmp_path / "x.png")) == 2
+    assert "this generator is unconditional" in capsys.readouterr().err
+    assert not (tmp_path / "x.png").exists()
+
+
 def test_user_mistakes_are_one_line_errors(tmp_path, capsys):
     assert run_cli("train", str(MNIST_CONFIG), "--set", "train.epoch=1") == 2
     err = capsys.readouterr().err

@@ -47,3 +47,17 @@ def test_conditions_that_do_not_fit_name_the_field(data, labels, embedding, fiel
     with pytest.raises(ConditionError) as error:
         ConditionSpec.from_data(data).build(1, labels, embedding, torch.Generator())
     assert error.value.field == field
+
+
+def test_a_generator_built_without_conditioning_takes_no_condition_whatever_its_data():
+    labelled = {"label_kind": "class", "label_names": ["0", "1"]}
+
+    class Unconditional(torch.nn.Module):
+        conditional = False
+
+    class Conditional(torch.nn.Module):
+        conditional = True
+
+    assert ConditionSpec.for_generator(Unconditional(), labelled).kind == "none"
+    assert ConditionSpec.for_generator(Conditional(), labelled).kind == "class"
+    assert ConditionSpec.for_generator(torch.nn.Identity(), labelled).kind == "class"  # unsaid

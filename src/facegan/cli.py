@@ -128,7 +128,7 @@ def generate(
     if device == "cuda" and not torch.cuda.is_available():
         raise FaceganError("--device cuda but no CUDA device is available; use --device cpu")
     generator, meta = load_for_generation(path)
-    cond = ConditionSpec.from_data(meta["data"])
+    cond = ConditionSpec.for_generator(generator, meta["data"])
     labels, dev = label or [], torch.device(device)
     if mode == "grid":
         if grid is None and out_dir is None:

@@ -42,7 +42,8 @@ class ExportResult:
 
 def export_meta(generator: nn.Module, meta: dict[str, Any]) -> dict[str, Any]:
     """The description stored inside an export: ``generator.json`` plus ``latent_dim``."""
-    return {**meta, "latent_dim": int(generator.latent_dim)}
+    return {**meta, "latent_dim": int(generator.latent_dim),
+            "conditional": bool(getattr(generator, "conditional", True))}
 
 
 def example_inputs(generator: nn.Module, spec: ConditionSpec, n: int) -> tuple[torch.Tensor, ...]:
@@ -55,7 +56,7 @@ def export_generator(generator: nn.Module, meta: dict[str, Any], fmt: Format,
                      out: Path) -> ExportResult:
     """Write ``generator`` (eval mode, CPU) to ``out`` in ``fmt`` and check it against PyTorch."""
     generator = generator.cpu().eval()
-    spec = ConditionSpec.from_data(meta["data"])
+    spec = ConditionSpec.for_generator(generator, meta["data"])
     description = json.dumps(export_meta(generator, meta))
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp")

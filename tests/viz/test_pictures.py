@@ -79,16 +79,18 @@ def test_real_vs_generated_shows_two_panels_of_the_same_size(tiny_run, digits):
 
 def test_histograms_show_weights_and_gradients_of_both_models(tiny_run):
     histograms = Image.open(tiny_run / "visualizations" / "histograms" / "epoch_002.png")
-    assert histograms.size == (4 * 3.2 * 80, (1.3 * 4 + 0.8) * 80)  # 4 columns, 4 layers
+    # 4 columns (weights and gradients of G and D); 5 rows: D's 4 weights + its label embedding
+    assert histograms.size == (4 * 3.2 * 80, (1.3 * 5 + 0.8) * 80)
 
 
 def test_architecture_summary_lists_every_layer_with_shapes_and_counts(tiny_run):
     text = (tiny_run / "architecture.txt").read_text()
     generator, discriminator = text.split("\n\n")
     assert generator.startswith("generator (DCGANGenerator)")
-    assert "net.9   ConvTranspose2d  (N, 1, 32, 32)" in generator
+    assert "condition  ConditionEncoder  (N, 10)" in generator  # one-hot digit labels
+    assert "net.9      ConvTranspose2d   (N, 1, 32, 32)" in generator
     assert "inputs (N, 16), (N) -> output (N, 1, 32, 32)" in generator  # noise, class labels
-    assert "parameters: 18,673 (18,673 trainable)" in generator  # latent 16, width 8
+    assert "parameters: 23,793 (23,793 trainable)" in generator  # latent 16 + 10, width 8
     assert "inputs (N, 1, 32, 32), (N) -> output (N)" in discriminator
     meta = json.loads((tiny_run / "saved_models" / "generator" / "generator.json").read_text())
     assert meta["model"]["g_width"] == 8

@@ -33,11 +33,13 @@ class ServedModel:
     run: GenerateFn
     training: dict[str, Any] = field(default_factory=dict)  # epoch and step when saved
     metrics: dict[str, Any] = field(default_factory=dict)  # the run's last logged metrics
+    conditional: bool = True  # False: trained without using the data's labels
     condition: ConditionSpec = field(init=False)
 
     def __post_init__(self) -> None:
         # read once, so a model the server cannot condition fails at start-up, not per request
-        object.__setattr__(self, "condition", ConditionSpec.from_data(self.data))
+        spec = ConditionSpec.from_data(self.data) if self.conditional else ConditionSpec("none")
+        object.__setattr__(self, "condition", spec)
 
     def describe(self) -> dict[str, Any]:
         """What ``GET /api/model`` answers."""
@@ -64,7 +66,8 @@ def torch_model(name: str, generator: nn.Module, meta: dict[str, Any],
         return generator(*args).cpu()
 
     return ServedModel(name, "pytorch", int(generator.latent_dim), meta["data"], run,
-                       _training(meta), metrics or {})
+                       _training(meta), metrics or {},
+                       conditional=bool(getattr(generator, "conditional", True)))
 
 
 def onnx_model(name: str, path: Path) -> ServedModel:
@@ -90,7 +93,7 @@ def onnx_model(name: str, path: Path) -> ServedModel:
         return torch.from_numpy(session.run(None, feeds)[0])
 
     return ServedModel(name, "onnx", int(meta["latent_dim"]), meta["data"], run,
-                       _training(meta))
+                       _training(meta), conditional=bool(meta.get("conditional", True)))
 
 
 def load_served_model(name: str, path: Path, device: torch.device) -> ServedModel:

@@ -73,7 +73,7 @@ def summarize(module: nn.Module, *inputs: Any) -> str:
 def architecture_summary(models: GANModels, info: DataInfo) -> str:
     """Both models' tables, generator first; inputs are built from the data description."""
     device = next(models.generator.parameters()).device
-    c = ConditionSpec.from_data(info.to_dict()).example(BATCH)
+    c = ConditionSpec.for_generator(models.generator, info.to_dict()).example(BATCH)
     c = None if c is None else c.to(device)
     z = torch.zeros(BATCH, models.generator.latent_dim, device=device)
     args = (z,) if c is None else (z, c)

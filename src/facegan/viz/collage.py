@@ -30,7 +30,7 @@ def real_vs_generated(run: RunDir, n: int = 16, seed: int = 0,
     chosen = torch.randperm(len(dataset), generator=torch.Generator().manual_seed(seed))[:n]
     real, labels = zip(*(dataset[int(i)] for i in chosen), strict=True)
     generator, meta = load_for_generation(run.path)
-    cond = ConditionSpec.from_data(meta["data"])
+    cond = ConditionSpec.for_generator(generator, meta["data"])
     conditions = torch.stack(labels) if cond.kind != "none" else None
     if cond.kind == "embedding" and tuple(conditions.shape) != (n, cond.embedding_dim):
         raise FaceganError(f"the dataset's labels {tuple(conditions.shape[1:])} are not the "

@@ -77,7 +77,7 @@ def draw_generator_pictures(run: RunDir, device: torch.device, seed: int) -> lis
     except FaceganError as exc:  # the data may live on another machine: report the rest
         sections.append(html.section("Real vs generated", html.note(f"not drawn: {exc}")))
     generator, meta = load_for_generation(run.path)
-    cond = ConditionSpec.from_data(meta["data"])
+    cond = ConditionSpec.for_generator(generator, meta["data"])
     if cond.kind in ("class", "multilabel"):
         draw_rows(per_label(generator, cond, 8, seed, device)).save(viz / "per_label.png")
         sections.append(html.section("Every label, the same noise",
