@@ -1,4 +1,5 @@
 import json
+import logging
 import os
 import signal
 
@@ -11,6 +12,7 @@ from facegan.errors import FaceganError
 from facegan.objectives import WGANGPObjective
 from facegan.runs import RunDir
 from facegan.training import Trainer
+from facegan.training.trainer import planned_epochs
 
 
 def state_of(run_dir):
@@ -138,8 +140,24 @@ def test_ctrl_c_mid_epoch_saves_and_resume_is_bit_identical(tiny_config, monkeyp
     assert_same_state(state_of(straight.run_dir), state_of(resumed.run_dir))
 
 
-def test_image_budget_stops_after_the_epoch_that_reaches_it(tiny_config):
+def test_image_budget_stops_after_the_epoch_that_reaches_it(tiny_config, caplog):
     cfg = tiny_config("train.epochs=10", "train.max_images=70", "log.histograms=false")
-    result = Trainer(cfg, progress=False).fit()
+    trainer = Trainer(cfg, progress=False)
+    assert trainer.epochs == 2  # what the progress bar and the log count to, not 10
+    with caplog.at_level(logging.INFO, logger="facegan"):
+        result = trainer.fit()
     assert result.counters.epoch == 2  # 64 images after epoch 1, 128 after epoch 2
     assert result.counters.images_seen == 128
+    done = [m.split(" done (")[0] for m in caplog.messages if " done (" in m]
+    assert done == ["epoch 1/2", "epoch 2/2"]
+
+
+@pytest.mark.parametrize(("epochs", "max_images", "per_epoch", "expected"), [
+    (100, None, 4992, 100),  # no budget: the epochs
+    (400, 1_600_000, 4992, 321),  # the MNIST recipe on the 5,000-digit offline sample
+    (400, 1_600_000, 59_968, 27),  # ... and on the full 60,000 digits
+    (5, 1_600_000, 4992, 5),  # the epochs run out first
+    (10, 128, 64, 2),  # a budget of whole epochs stops right after it
+])
+def test_planned_epochs(epochs, max_images, per_epoch, expected):
+    assert planned_epochs(epochs, max_images, per_epoch) == expected

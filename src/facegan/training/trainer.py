@@ -92,6 +92,14 @@ def epoch_batches(num_items: int, batch_size: int, seed: int, epoch: int) -> lis
     return [order[i:i + batch_size] for i in range(0, num_items - batch_size + 1, batch_size)]
 
 
+def planned_epochs(epochs: int, max_images: int | None, images_per_epoch: int) -> int:
+    """The number of epochs a run trains: ``train.epochs``, or fewer when ``train.max_images``
+    is reached first (training stops after the epoch in which it is reached)."""
+    if max_images is None:
+        return epochs
+    return min(epochs, -(-max_images // images_per_epoch))
+
+
 class Trainer:
     def __init__(self, config: Config, *, resume: bool = False, progress: bool | None = None):
         self.config = config
@@ -113,6 +121,9 @@ class Trainer:
             raise FaceganError(f"the dataset has {len(self.dataset)} images, fewer than one "
                                f"batch of {config.train.batch_size}; lower train.batch_size")
         train = config.train
+        self.images_per_epoch = (len(self.dataset) // train.batch_size * train.batch_size
+                                 * self.dist.world_size)
+        self.epochs = planned_epochs(train.epochs, train.max_images, self.images_per_epoch)
         self.memory_format = torch.channels_last if train.channels_last else torch.contiguous_format
         self.models = build_models(config.model, self.info)
         for module in self.models:
@@ -267,7 +278,7 @@ class Trainer:
                                 pin_memory=self.device.type == "cuda",
                                 generator=torch.Generator().manual_seed(self.seed))
             with tqdm(total=len(batches), initial=c.batch_in_epoch, unit="batch",
-                      desc=f"epoch {c.epoch + 1}/{train.epochs}", leave=False,
+                      desc=f"epoch {c.epoch + 1}/{self.epochs}", leave=False,
                       disable=not (self.progress and self.dist.is_main)) as bar:
                 for real, labels in loader:
                     real = real.to(self.device, non_blocking=True,
@@ -332,6 +343,8 @@ class Trainer:
         if bar is not None:
             postfix = {short: f"{record[key]:.3g}" for key, short in PROGRESS_NAMES.items()
                        if isinstance(record.get(key), float)}
+            left = self.epochs * self.images_per_epoch - c.images_seen
+            postfix["run ETA"] = tqdm.format_interval(c.elapsed / c.images_seen * left)
             bar.set_postfix(img=c.images_seen, **postfix, refresh=False)
 
     # -- end of epoch ------------------------------------------------------------------------
@@ -362,7 +375,7 @@ class Trainer:
                 writer.flush()
             if self.wandb is not None:
                 self.wandb.log_epoch(self.counters.step, samples, self.models._asdict())
-            log.info("epoch %d/%d done (%d images): %s", epoch, self.config.train.epochs,
+            log.info("epoch %d/%d done (%d images): %s", epoch, self.epochs,
                      self.counters.images_seen,
                      ", ".join(f"{k}={v:.4g}" for k, v in self.reporter.last.items()
                                if k in PROGRESS_NAMES and isinstance(v, float)))
