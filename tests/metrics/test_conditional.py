@@ -34,6 +34,9 @@ class ColumnClassifier(nn.Module):
         logits = images.mean(dim=2)[:, 0, :]  # (N, 8)
         return logits, logits
 
+    def forward(self, images):  # as a feature extractor: the column means
+        return self.features_and_logits(images)[0]
+
     def describe(self):
         return {"features": "columns", "weights_sha256": "none"}
 
@@ -136,3 +139,28 @@ def test_scores_refuse_generators_of_the_wrong_kind():
                            embedder=embed).evaluate(EmbeddingGenerator(True))
     with pytest.raises(FaceganError, match="id needs a face embedder"):
         GeneratorEvaluator(dataset("class"), EvalSettings(metrics=("id",), progress=False))
+
+
+class UnconditionalGenerator(nn.Module):
+    """A generator trained on labelled data without using the labels (the MNIST WGAN-GP)."""
+
+    latent_dim = SIZE
+    conditional = False
+
+    def forward(self, z, c=None):
+        assert c is None, "an unconditional generator was given conditions"
+        return torch.tanh(z)[:, None, None, :].expand(-1, 1, SIZE, SIZE)
+
+
+def test_an_unconditional_generator_on_labelled_data_is_evaluated_without_conditions():
+    settings = EvalSettings(metrics=("fid",), num_samples=64, progress=False)
+    evaluator = GeneratorEvaluator(dataset("class"), settings, extractor=ColumnClassifier("class"))
+    assert evaluator.condition_kind(UnconditionalGenerator()) == "none"
+    assert evaluator.condition_kind(LabelGenerator(perfect=True)) == "labels"
+    (record,) = evaluator.evaluate(UnconditionalGenerator()).records
+    assert record["condition"] == "none" and record["metric"] == "fid"
+    with pytest.raises(FaceganError, match="acc scores label-conditioned generators, but this "
+                                           "generator is conditioned on 'none'"):
+        GeneratorEvaluator(dataset("class"), EvalSettings(metrics=("acc",), progress=False),
+                           classifier=ColumnClassifier("class")).evaluate(
+            UnconditionalGenerator())

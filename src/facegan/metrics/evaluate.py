@@ -151,12 +151,14 @@ class GeneratorEvaluator:
     # -- conditions -------------------------------------------------------------------------
 
     def condition_kind(self, generator: nn.Module) -> str:
-        """What ``c`` to pass: embeddings when the generator declares ``embedding_dim``, labels
-        drawn from the data when it has labels (a generator that ignores ``c`` is unaffected),
-        else nothing."""
+        """What ``c`` to pass: nothing to a generator that says it is unconditional (one trained
+        on labelled data without using the labels), embeddings when it declares
+        ``embedding_dim``, labels drawn from the data when they have labels, else nothing."""
         kind = self.settings.condition
         if kind == "auto":
-            if isinstance(getattr(generator, "embedding_dim", None), int):
+            if getattr(generator, "conditional", True) is False:
+                kind = "none"
+            elif isinstance(getattr(generator, "embedding_dim", None), int):
                 kind = "embedding"
             elif self.info.label_kind in ("class", "multilabel"):
                 kind = "labels"
