@@ -343,7 +343,7 @@ class Trainer:
         if bar is not None:
             postfix = {short: f"{record[key]:.3g}" for key, short in PROGRESS_NAMES.items()
                        if isinstance(record.get(key), float)}
-            left = self.epochs * self.images_per_epoch - c.images_seen
+            left = max(self.epochs * self.images_per_epoch - c.images_seen, 0)
             postfix["run ETA"] = tqdm.format_interval(c.elapsed / c.images_seen * left)
             bar.set_postfix(img=c.images_seen, **postfix, refresh=False)
 
