@@ -19,14 +19,16 @@ from tests.conftest import MNIST_CONFIG
 
 PROVENANCE = ("features", "weights_sha256", "resize", "num_real", "num_generated", "split",
               "dataset", "seed")
+CONDITIONAL = ("model.g_condition=embedding", "model.d_condition=projection")
 
 
 @pytest.fixture
 def setup(balanced_mnist_dir, trained_classifier, tmp_path):
-    """The balanced digits, the trained classifier, and an untrained tiny generator."""
+    """The balanced digits, the trained classifier, and an untrained tiny digit-conditional
+    generator (acc needs one: an unconditional generator is refused)."""
     config = load_config(MNIST_CONFIG, [f"data.root={balanced_mnist_dir}", "data.download=false",
                                         "model.latent_dim=16", "model.g_width=8",
-                                        "model.d_width=8"])
+                                        "model.d_width=8", *CONDITIONAL])
     data = build_dataset(config.data)
     classifier = build_feature_extractor(
         FeaturesConfig("classifier", str(trained_classifier.directory)), data.info, tmp_path)
@@ -93,7 +95,8 @@ def test_evaluating_restores_the_generator_training_mode(setup, tmp_path):
 
 def test_cli_evaluate_on_a_tiny_trained_run(tiny_config, balanced_mnist_dir, trained_classifier,
                                             tmp_path, capsys):
-    cfg = tiny_config("train.epochs=1", "data.limit=64", f"data.root={balanced_mnist_dir}")
+    cfg = tiny_config("train.epochs=1", "data.limit=64", f"data.root={balanced_mnist_dir}",
+                      *CONDITIONAL)
     run_dir = Trainer(cfg, progress=False).fit().run_dir
     out = tmp_path / "eval.json"
     with pytest.raises(SystemExit) as exit_code:
