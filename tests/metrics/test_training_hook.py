@@ -7,6 +7,7 @@ import torch
 
 from facegan.errors import FaceganError
 from facegan.models.io import load_generator
+from facegan.runs import RunDir
 from facegan.training import Trainer
 
 
@@ -48,12 +49,17 @@ def test_eval_config_mistakes_are_named(tiny_config, balanced_mnist_dir, trained
                                             "eval.best_metric=accuracy")))
     with pytest.raises(FaceganError, match=r"config key 'eval.metrics.0'"):
         tiny_config("eval.metrics=[fjd]")
+    unconditional = tiny_config(*eval_overrides(balanced_mnist_dir, trained_classifier,
+                                                "eval.metrics=[fid,acc]"), name="acc")
+    with pytest.raises(FaceganError, match=r"^acc scores label-conditioned generators, but this "
+                                           r"generator is conditioned on 'none'"):
+        Trainer(unconditional)  # before training, not at the first evaluation
+    assert not RunDir.for_config(unconditional).exists()
 
 
 def test_the_best_value_survives_a_restart(tiny_config, balanced_mnist_dir, trained_classifier):
     from facegan.data.base import build_dataset
     from facegan.metrics.training_hook import TrainingEvaluator
-    from facegan.runs import RunDir
 
     cfg = tiny_config(*eval_overrides(balanced_mnist_dir, trained_classifier))
     run = RunDir.for_config(cfg)

@@ -164,6 +164,8 @@ class Trainer:
 
             self.evaluator = TrainingEvaluator(config, self.dataset, self.run, self.device,
                                                progress=self.progress)
+            # fail now, not at the first evaluation: e.g. acc on an unconditional generator
+            self.evaluator.evaluator.condition_kind(self.models.generator)
         if resume:
             self._resume()
         elif self.dist.is_main:
