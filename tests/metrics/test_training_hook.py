@@ -60,18 +60,21 @@ def test_eval_config_mistakes_are_named(tiny_config, balanced_mnist_dir, trained
 def test_the_best_value_survives_a_restart(tiny_config, balanced_mnist_dir, trained_classifier):
     from facegan.data.base import build_dataset
     from facegan.metrics.training_hook import TrainingEvaluator
+    from facegan.models.base import build_models
 
     cfg = tiny_config(*eval_overrides(balanced_mnist_dir, trained_classifier))
+    data = build_dataset(cfg.data)
+    generator = build_models(cfg.model, data.info).generator
     run = RunDir.for_config(cfg)
     (run.saved_models / "best").mkdir(parents=True)
     (run.saved_models / "best" / "best.json").write_text('{"metric": "fid", "value": 5.0}')
-    hook = TrainingEvaluator(cfg, build_dataset(cfg.data), run, torch.device("cpu"))
+    hook = TrainingEvaluator(cfg, data, run, torch.device("cpu"), generator)
     assert hook.best_value == 5.0
     assert hook._improves(4.9) and not hook._improves(5.1)  # lower FID is better
 
     by_recall = tiny_config(*eval_overrides(balanced_mnist_dir, trained_classifier,
                                             "eval.best_metric=recall"))
-    hook = TrainingEvaluator(by_recall, build_dataset(cfg.data), run, torch.device("cpu"))
+    hook = TrainingEvaluator(by_recall, data, run, torch.device("cpu"), generator)
     assert hook.best_value is None  # the saved best was chosen by another metric
     hook.best_value = 0.5
     assert hook._improves(0.6) and not hook._improves(0.4)  # higher recall is better

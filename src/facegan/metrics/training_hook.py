@@ -43,7 +43,9 @@ PRODUCES = {"fid": ("fid",), "kid": ("kid",), "pr": ("precision", "recall"),
 
 class TrainingEvaluator:
     def __init__(self, config: Config, dataset, run: RunDir, device: torch.device,
-                 progress: bool = False) -> None:
+                 generator: nn.Module, progress: bool = False) -> None:
+        """Raises a `FaceganError` when ``eval.metrics`` cannot score ``generator`` (e.g. acc
+        on an unconditional one), before anything is trained."""
         ec = config.eval
         metrics = parse_metrics(ec.metrics)
         produced = {name for metric in metrics for name in PRODUCES[metric]}
@@ -75,6 +77,7 @@ class TrainingEvaluator:
             data_identity=dataclasses.asdict(config.data),
             cache_dir=run.path.parent / ".fidcache", device=device)
         self.config, self.info, self.run = config, info, run
+        self.evaluator.condition_kind(generator)  # now, not at the first evaluation
         self.best_dir = run.saved_models / BEST
         self.best_value = self._saved_best()
 

@@ -163,9 +163,7 @@ class Trainer:
             from facegan.metrics.training_hook import TrainingEvaluator
 
             self.evaluator = TrainingEvaluator(config, self.dataset, self.run, self.device,
-                                               progress=self.progress)
-            # fail now, not at the first evaluation: e.g. acc on an unconditional generator
-            self.evaluator.evaluator.condition_kind(self.models.generator)
+                                               self.models.generator, progress=self.progress)
         if resume:
             self._resume()
         elif self.dist.is_main:
