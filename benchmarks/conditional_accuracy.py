@@ -20,11 +20,11 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from facegan.conditioning import fixed_conditions
+from facegan.conditions import fixed_conditions
 from facegan.config import config_from_dict, read_yaml
 from facegan.data.base import build_dataset
-from facegan.losses import auxiliary_accuracy, auxiliary_classifier_loss
-from facegan.sampling import generate_images, load_for_generation
+from facegan.methods.gan.losses import auxiliary_accuracy, auxiliary_classifier_loss
+from facegan.sampling import generate_images, load_model
 
 
 def classifier(channels: int, outputs: int) -> nn.Module:
@@ -71,7 +71,7 @@ def main() -> None:
     with torch.no_grad():
         real_accuracy = auxiliary_accuracy(net(test_x), test_y).item()
 
-        generator, _ = load_for_generation(args.run_dir)
+        generator, _ = load_model(args.run_dir)
         labels = fixed_conditions(info, args.n, args.seed + 1, dataset)
         images = generate_images(generator, args.n, args.seed, torch.device("cpu"),
                                  labels=labels)

@@ -19,10 +19,8 @@ import torch
 
 from facegan.config import load_config
 from facegan.data.base import build_dataset
-from facegan.generation import run_generator, seeded_noise
 from facegan.metrics.classifier import load_classifier
-from facegan.models.io import load_generator
-from facegan.sampling import resolve_generator_dir
+from facegan.sampling import load_model
 
 CONFIG = Path(__file__).resolve().parents[1] / "configs" / "mnist_wgan_gp.yaml"
 
@@ -47,9 +45,8 @@ def main() -> None:
     args = parser.parse_args()
 
     classifier, _, _ = load_classifier(args.classifier)
-    generator, _ = load_generator(resolve_generator_dir(args.run))
-    noise = seeded_noise(args.num_samples, generator.latent_dim, args.seed)
-    generated = run_generator(generator, noise, None, torch.device("cpu"))
+    model, _ = load_model(args.run)
+    generated = model.draw(model.seeded_noise(args.num_samples, args.seed))
     dataset = build_dataset(load_config(CONFIG).data)
     picks = torch.randperm(len(dataset), generator=torch.Generator().manual_seed(args.seed))
     real = torch.stack([dataset[i][0] for i in picks[:args.num_samples].tolist()])

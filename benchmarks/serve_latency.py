@@ -22,11 +22,12 @@ import httpx2
 import torch
 import uvicorn
 
-from facegan.data.base import DataInfo
-from facegan.export import export_generator
+from facegan.datainfo import DataInfo
+from facegan.export import export_model
+from facegan.methods.gan.sampler import save_gan_generator
+from facegan.methods.io import load_model_dir
 from facegan.models.base import build_models
 from facegan.models.dcgan import DCGANConfig
-from facegan.models.io import load_generator, save_generator
 from facegan.serve.app import create_app
 from facegan.serve.images import latent_noise, seeded
 from facegan.serve.models import ServedModel, load_served_model
@@ -75,9 +76,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         generator_dir = Path(tmp) / "generator"
         generator_dir.mkdir()
-        save_generator(generator_dir, build_models(config, INFO).generator, config, INFO)
-        generator, meta = load_generator(generator_dir)
-        export = export_generator(generator, meta, "onnx", Path(tmp) / "generator.onnx")
+        save_gan_generator(generator_dir, build_models(config, INFO).generator, config, INFO)
+        model, meta = load_model_dir(generator_dir)
+        generator = model.networks["generator"]
+        export = export_model(model, meta, "onnx", Path(tmp) / "generator.onnx")
         models = [load_served_model("pytorch", generator_dir, torch.device("cpu")),
                   load_served_model("onnx", export.path, torch.device("cpu"))]
         params = sum(p.numel() for p in generator.parameters())

@@ -2,7 +2,8 @@
 
     python benchmarks/train_step.py configs/mnist_wgan_gp.yaml --steps 10 [--set model.g_width=64]
 
-Runs the recipe's objective on random data of the recipe's shape; no files are written.
+Runs the recipe's method (its phases on its networks) on random data of the recipe's shape; no
+files are written.
 """
 
 from __future__ import annotations
@@ -13,9 +14,8 @@ import time
 import torch
 
 from facegan.config import load_config
-from facegan.data.base import DataInfo
-from facegan.models import build_models
-from facegan.objectives import Batch, build_objective
+from facegan.datainfo import DataInfo
+from facegan.methods import Batch, StepContext, build_method
 
 
 def main() -> None:
@@ -29,21 +29,22 @@ def main() -> None:
     cfg = load_config(args.config, args.overrides)
     channels = args.channels or (1 if cfg.data.name == "mnist" else 3)
     info = DataInfo("bench", cfg.data.image_size, channels)
-    models = build_models(cfg.model, info)
-    objective = build_objective(cfg.objective, cfg.train)
+    method = build_method(cfg, info)
+    networks = method.build_networks()
     n = cfg.train.batch_size
     batch = Batch(torch.rand(n, channels, info.image_size, info.image_size) * 2 - 1,
                   torch.zeros(n, dtype=torch.long))
     rng = torch.Generator().manual_seed(0)
-    optimizers = {"generator": torch.optim.Adam(models.generator.parameters()),
-                  "discriminator": torch.optim.Adam(models.discriminator.parameters())}
+    optimizers = {name: torch.optim.Adam(networks[name].parameters(), lr=spec.lr,
+                                         betas=spec.betas)
+                  for name, spec in method.optimizers().items()}
     print(f"{args.config}: {info.image_size} px, batch {n}, {torch.get_num_threads()} threads")
-    for phase in objective.phases:
+    for phase in method.phases:
         timings = []
         for step in range(args.steps + 1):
             start = time.perf_counter()
             optimizers[phase.updates].zero_grad(set_to_none=True)
-            objective.compute(phase, models, batch, rng)["loss"].backward()
+            method.compute(phase, networks, batch, StepContext(rng))["loss"].backward()
             optimizers[phase.updates].step()
             if step:  # the first step warms up the allocator and kernels
                 timings.append(time.perf_counter() - start)

@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from facegan.config import Config, load_config, validate_section
-from facegan.data.base import DataInfo
+from facegan.datainfo import DataInfo
 from facegan.models.base import build_models
 from facegan.registry import MODELS
 

@@ -5,8 +5,10 @@ import pytest
 import torch
 
 from facegan.cli import main
-from facegan.export import META_KEY, TORCHSCRIPT_META_FILE, export_generator
-from facegan.models.io import load_generator
+from facegan.datainfo import DataInfo
+from facegan.export import META_KEY, TORCHSCRIPT_META_FILE, export_model
+from facegan.methods.gan.sampler import gan_model
+from facegan.methods.io import load_model_dir
 from tests.serve.conftest import (
     TinyConditionalGenerator,
     conditional_model,
@@ -44,7 +46,7 @@ def test_onnx_export_matches_pytorch_at_any_batch_size(onnx_export, mnist_genera
     import onnxruntime
 
     session = onnxruntime.InferenceSession(str(onnx_export), providers=["CPUExecutionProvider"])
-    generator, _ = load_generator(mnist_generator_dir)
+    generator = load_model_dir(mnist_generator_dir)[0].networks["generator"]
     for batch in (1, 7):
         z = torch.randn(batch, 16)
         (images,) = session.run(None, {"z": z.numpy()})
@@ -84,7 +86,7 @@ def test_torchscript_export_round_trips(mnist_generator_dir, tmp_path, capsys):
     assert "dynamic batch size" in capsys.readouterr().out
     extra = {TORCHSCRIPT_META_FILE: ""}
     module = quiet_jit_load(out, _extra_files=extra)
-    generator, _ = load_generator(mnist_generator_dir)
+    generator = load_model_dir(mnist_generator_dir)[0].networks["generator"]
     z = torch.randn(5, 16)
     with torch.no_grad():
         torch.testing.assert_close(module(z), generator(z), atol=1e-5, rtol=0)
@@ -95,7 +97,8 @@ def test_conditional_generator_exports_with_its_condition(tmp_path):
     generator = TinyConditionalGenerator("class", 3).eval()
     meta = {"data": {"name": "Tiny", "image_size": 8, "channels": 3, "label_kind": "class",
                      "label_names": ["a", "b", "c"]}}
-    result = export_generator(generator, meta, "torchscript", tmp_path / "g.pt")
+    result = export_model(gan_model(generator, DataInfo.from_dict(meta["data"])), meta,
+                          "torchscript", tmp_path / "g.pt")
     assert result.max_abs_difference <= 1e-5
     z, c = torch.randn(4, 8), torch.tensor([0, 1, 2, 1])
     with torch.no_grad():
@@ -112,7 +115,8 @@ def test_class_conditional_onnx_export_serves_the_same_images(tmp_path):
 
     served = conditional_model("class", name="torch")
     generator = TinyConditionalGenerator("class", 3)
-    export = export_generator(generator, {"data": served.data}, "onnx", tmp_path / "g.onnx")
+    export = export_model(gan_model(generator, DataInfo.from_dict(served.data)),
+                          {"data": served.data}, "onnx", tmp_path / "g.onnx")
     client = TestClient(create_app([served, onnx_model("onnx", export.path)]))
     assert client.get("/api/model", params={"name": "onnx"}).json()["labels"] == \
         ["zero", "one", "two"]

@@ -5,8 +5,11 @@ import torch
 from torch import nn
 
 from facegan.conditions import ConditionSpec
+from facegan.datainfo import DataInfo
 from facegan.errors import FaceganError
-from facegan.generation import (
+from facegan.methods.gan.sampler import gan_model
+from facegan.sampling import generate_images
+from facegan.sampling.generation import (
     change_attribute,
     embedding_rows,
     grid,
@@ -15,7 +18,6 @@ from facegan.generation import (
     per_label,
     slerp,
 )
-from facegan.sampling import generate_images
 
 CPU = torch.device("cpu")
 NAMES = ("smile", "glasses", "hat")
@@ -45,44 +47,52 @@ def code_of(images):
     return images[..., 1, 0, 0]
 
 
+def as_model(generator, cond):
+    """``generator`` as a saved GAN whose data have the labels ``cond`` describes."""
+    kind = cond.kind if cond.kind != "none" else "none"
+    return gan_model(generator, DataInfo("X", 4, 2, cond.label_names, kind, cond.embedding_dim))
+
+
 CLASSES = ConditionSpec("class", tuple("0123456789"))
 ATTRIBUTES = ConditionSpec("multilabel", NAMES)
+CLASS_MODEL = as_model(Transparent(), CLASSES)
+ATTRIBUTE_MODEL = as_model(Transparent(), ATTRIBUTES)
 
 
 def test_grid_of_an_unconditional_model_matches_generate_images():
     torch.manual_seed(0)
     model = nn.Sequential(nn.Linear(3, 16), nn.Tanh(), nn.Unflatten(1, (1, 4, 4)))
     model.latent_dim = 3
-    expected = generate_images(model, 5, seed=3, device=CPU)
-    assert torch.equal(grid(model, ConditionSpec("none"), 5, 3, CPU), expected)
+    expected = generate_images(as_model(model, ConditionSpec("none")), 5, seed=3, device=CPU)
+    assert torch.equal(grid(as_model(model, ConditionSpec("none")), 5, 3, CPU), expected)
 
 
 def test_grid_labels_cycle_the_classes_or_follow_the_named_one():
-    assert code_of(grid(Transparent(), CLASSES, 12, 0, CPU)).mul(10).round().tolist() == \
+    assert code_of(grid(CLASS_MODEL, 12, 0, CPU)).mul(10).round().tolist() == \
         [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1]
-    assert code_of(grid(Transparent(), CLASSES, 3, 0, CPU, ["7"])).mul(10).round().tolist() == \
+    assert code_of(grid(CLASS_MODEL, 3, 0, CPU, ["7"])).mul(10).round().tolist() == \
         [7, 7, 7]
     with pytest.raises(FaceganError, match="unknown label 'x'; valid labels: 0, 1, 2"):
-        grid(Transparent(), CLASSES, 3, 0, CPU, ["x"])
+        grid(CLASS_MODEL, 3, 0, CPU, ["x"])
 
 
 def test_per_label_gives_one_row_per_label_and_the_same_noise_in_each_column():
-    rows = per_label(Transparent(), CLASSES, 4, seed=1, device=CPU)
+    rows = per_label(CLASS_MODEL, 4, seed=1, device=CPU)
     assert rows.images.shape == (10, 4, 2, 4, 4)
     assert rows.row_labels == list("0123456789")
     assert torch.allclose(code_of(rows.images)[:, 0], torch.arange(10) / 10)
     assert torch.equal(noise_of(rows.images), noise_of(rows.images)[:1].expand(10, -1))
     assert len(set(noise_of(rows.images)[0].tolist())) == 4
 
-    chosen = per_label(Transparent(), ATTRIBUTES, 2, seed=1, device=CPU, labels=["hat", "smile"])
+    chosen = per_label(ATTRIBUTE_MODEL, 2, seed=1, device=CPU, labels=["hat", "smile"])
     assert chosen.row_labels == ["hat", "smile"]
     assert torch.allclose(code_of(chosen.images), torch.full((2, 2), 0.1))  # one attribute on
     with pytest.raises(FaceganError, match="per-label needs a model trained with labels"):
-        per_label(Transparent(), ConditionSpec("none"), 2, 0, CPU)
+        per_label(as_model(Transparent(), ConditionSpec("none")), 2, 0, CPU)
 
 
 def test_change_attribute_varies_one_attribute_and_keeps_the_rest():
-    rows = change_attribute(Transparent(), ATTRIBUTES, 3, 0, CPU, "glasses", base=["hat"],
+    rows = change_attribute(ATTRIBUTE_MODEL, 3, 0, CPU, "glasses", base=["hat"],
                             steps=5)
     assert rows.images.shape == (3, 5, 2, 4, 4)
     assert rows.column_labels == ["glasses 0", "glasses 0.25", "glasses 0.5", "glasses 0.75",
@@ -91,7 +101,7 @@ def test_change_attribute_varies_one_attribute_and_keeps_the_rest():
     assert torch.allclose(code_of(rows.images), expected.expand(3, -1))
     assert torch.equal(noise_of(rows.images), noise_of(rows.images)[:, :1].expand(-1, 5))
     with pytest.raises(FaceganError, match="use --mode per-label to change the class"):
-        change_attribute(Transparent(), CLASSES, 3, 0, CPU, "1")
+        change_attribute(CLASS_MODEL, 3, 0, CPU, "1")
 
 
 def test_slerp_keeps_the_norm_and_lerp_cuts_inside():
@@ -107,26 +117,26 @@ def test_slerp_keeps_the_norm_and_lerp_cuts_inside():
 
 
 def test_interpolate_goes_from_one_seed_to_the_other_and_keeps_each_rows_label():
-    rows = interpolate(Transparent(), CLASSES, 3, seed=4, device=CPU, steps=6, end_seed=9)
+    rows = interpolate(CLASS_MODEL, 3, seed=4, device=CPU, steps=6, end_seed=9)
     assert rows.images.shape == (3, 6, 2, 4, 4)
-    start = grid(Transparent(), CLASSES, 3, 4, CPU)
+    start = grid(CLASS_MODEL, 3, 4, CPU)
     assert torch.allclose(rows.images[:, 0], start)
     assert torch.allclose(noise_of(rows.images[:, -1]),
                           torch.tanh(torch.randn(3, 3, generator=torch.Generator().manual_seed(
                               9))[:, 0]))
     assert torch.allclose(code_of(rows.images), (torch.arange(3) / 10)[:, None].expand(-1, 6))
     with pytest.raises(FaceganError, match="--end-seed must differ"):
-        interpolate(Transparent(), CLASSES, 3, 4, CPU, end_seed=4)
+        interpolate(CLASS_MODEL, 3, 4, CPU, end_seed=4)
 
 
 def test_embedding_rows_give_one_row_per_embedding():
     cond = ConditionSpec("embedding", embedding_dim=4)
     embeddings = torch.tensor([[0.0] * 4, [1.0] * 4])
-    rows = embedding_rows(Transparent(), cond, 5, 0, CPU, embeddings)
+    rows = embedding_rows(as_model(Transparent(), cond), 5, 0, CPU, embeddings)
     assert rows.images.shape == (2, 5, 2, 4, 4)
     assert torch.equal(code_of(rows.images), torch.tensor([[0.0] * 5, [1.0] * 5]))
     assert torch.equal(noise_of(rows.images)[0], noise_of(rows.images)[1])
     with pytest.raises(FaceganError, match=r"do not fit this generator; it takes \(E, 4\)"):
-        embedding_rows(Transparent(), cond, 5, 0, CPU, torch.zeros(2, 3))
+        embedding_rows(as_model(Transparent(), cond), 5, 0, CPU, torch.zeros(2, 3))
     with pytest.raises(FaceganError, match="use --mode embedding"):
-        grid(Transparent(), cond, 2, 0, CPU)
+        grid(as_model(Transparent(), cond), 2, 0, CPU)

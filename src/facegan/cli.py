@@ -112,9 +112,8 @@ def generate(
     """Generate images from a trained generator, in one of several modes."""
     import torch
 
-    from facegan import generation
-    from facegan.conditions import ConditionSpec
-    from facegan.sampling import load_for_generation
+    from facegan.conditions import load_embeddings
+    from facegan.sampling import generation, load_model
     from facegan.viz.grids import save_grid, save_individual
     from facegan.viz.modes import draw_rows, save_interpolation_gif
 
@@ -127,13 +126,12 @@ def generate(
                            "(--grid FILE)")
     if device == "cuda" and not torch.cuda.is_available():
         raise FaceganError("--device cuda but no CUDA device is available; use --device cpu")
-    generator, meta = load_for_generation(path)
-    cond = ConditionSpec.for_generator(generator, meta["data"])
+    model, _ = load_model(path)
     labels, dev = label or [], torch.device(device)
     if mode == "grid":
         if grid is None and out_dir is None:
             grid = Path("samples.png")
-        images = generation.grid(generator, cond, n, seed, dev, labels)
+        images = generation.grid(model, n, seed, dev, labels)
         if grid is not None:
             save_grid(images, grid)
             typer.echo(f"wrote a grid of {n} images to {grid}")
@@ -142,20 +140,18 @@ def generate(
             typer.echo(f"wrote {n} images to {out_dir}/")
         return
     if mode == "per-label":
-        rows = generation.per_label(generator, cond, n, seed, dev, labels)
+        rows = generation.per_label(model, n, seed, dev, labels)
     elif mode == "change-attr":
         if attr is None:
             raise FaceganError("--mode change-attr needs --attr NAME (the attribute to change)")
-        rows = generation.change_attribute(generator, cond, n, seed, dev, attr, labels, steps)
+        rows = generation.change_attribute(model, n, seed, dev, attr, labels, steps)
     elif mode == "interpolate":
-        rows = generation.interpolate(generator, cond, n, seed, dev, steps, end_seed, method,
-                                      labels)
+        rows = generation.interpolate(model, n, seed, dev, steps, end_seed, method, labels)
     else:
         if embedding is None:
             raise FaceganError("--mode embedding needs --embedding FILE (.npy or .pt, shape "
                                "(E, D) or (D,))")
-        rows = generation.embedding_rows(generator, cond, n, seed, dev,
-                                         generation.load_embeddings(embedding))
+        rows = generation.embedding_rows(model, n, seed, dev, load_embeddings(embedding))
     picture = grid or Path(f"{mode}.png")
     picture.parent.mkdir(parents=True, exist_ok=True)
     draw_rows(rows).save(picture)
@@ -292,13 +288,13 @@ def export(
     fmt: Annotated[str, typer.Option("--format", help="onnx or torchscript.")] = "onnx",
 ) -> None:
     """Export a generator with a dynamic batch size, checked against PyTorch."""
-    from facegan.export import export_generator
-    from facegan.sampling import load_for_generation
+    from facegan.export import export_model
+    from facegan.sampling import load_model
 
     if fmt not in ("onnx", "torchscript"):
         raise FaceganError(f"--format {fmt!r} is not supported; use onnx or torchscript")
-    generator, meta = load_for_generation(path)
-    result = export_generator(generator, meta, fmt, out)
+    model, meta = load_model(path)
+    result = export_model(model, meta, fmt, out)
     typer.echo(f"wrote {result.path} ({fmt}, dynamic batch size); largest difference from "
                f"PyTorch: {result.max_abs_difference:.1e}")
 

@@ -1,20 +1,30 @@
-"""What a generator's condition input ``c`` is, read from the data description it was saved with.
+"""The condition input ``c``: what it is for a model's data, and every way of building it.
 
-The convention of every conditional model is ``G(z, c)`` where ``c`` is ``(N,)`` int64 class
-indices (``label_kind: class``), ``(N, L)`` float multi-hot attributes (``label_kind:
-multilabel``) or ``(N, E)`` float embeddings (``embedding_dim: E``); unconditional generators take
-``c=None``. Serving and export build ``c`` from names and numbers through `ConditionSpec` so
-neither needs to know the architecture.
+The convention of every conditional model is ``G(z, c)`` (or a denoiser's ``(x, t, c)``) where
+``c`` is ``(N,)`` int64 class indices (``label_kind: class``), ``(N, L)`` float multi-hot
+attributes (``label_kind: multilabel``) or ``(N, E)`` float embeddings (``embedding_dim: E``);
+unconditional models take ``c=None``. `ConditionSpec` is that description, read from a
+`DataInfo` (the one description of a dataset's labels). The builders:
+
+- `shuffled_labels`: the conditions of a training batch's fakes (the real labels, permuted);
+- `fixed_conditions` and `label_grid_columns`: the epoch grid's fixed labels;
+- `drawn_labels`: labels of real images drawn with replacement (evaluation);
+- `ConditionSpec.build`: from label names or numbers (the server's requests);
+- `ConditionSpec.for_names`: from ``--label`` names (``facegan generate`` and its modes);
+- `load_embeddings`: face embeddings from a ``.npy``/``.pt`` file.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 import torch
 
+from facegan.datainfo import DataInfo
 from facegan.errors import FaceganError
 
 Kind = Literal["none", "class", "multilabel", "embedding"]
@@ -49,6 +59,10 @@ class ConditionSpec:
         if label_kind in ("class", "multilabel") and names:
             return cls(label_kind, names)
         return cls("none")
+
+    @classmethod
+    def from_info(cls, info: DataInfo) -> ConditionSpec:
+        return cls.from_data(info.to_dict())
 
     @classmethod
     def for_generator(cls, generator: object | None, data: dict[str, Any]) -> ConditionSpec:
@@ -91,6 +105,47 @@ class ConditionSpec:
             return self._embedding(n, embedding)
         return None
 
+    def for_names(self, n: int, seed: int, labels: Sequence[str] = ()) -> torch.Tensor | None:
+        """``c`` for ``n`` images from ``--label`` names, when a generation mode does not vary
+        the labels. class: the named class, else the classes in turn; multilabel: the named
+        attributes on and the rest off, else each attribute on with probability 1/2 (drawn
+        from ``seed``)."""
+        if self.kind == "none":
+            if labels:
+                self.label_indices(labels)  # raises: no labels on this model
+            return None
+        if self.kind == "embedding":
+            raise FaceganError("this generator is conditioned on embeddings: use --mode "
+                               "embedding --embedding FILE.npy")
+        indices = self.label_indices(labels)
+        if self.kind == "class":
+            if len(indices) > 1:
+                raise FaceganError(f"a class-conditional model takes one --label (got "
+                                   f"{len(indices)})")
+            return (torch.full((n,), indices[0]) if indices
+                    else torch.arange(n) % len(self.label_names))
+        if labels:
+            return multi_hot(indices, len(self.label_names)).expand(n, -1).clone()
+        generator = torch.Generator().manual_seed(seed + 1)
+        return torch.bernoulli(torch.full((n, len(self.label_names)), 0.5), generator=generator)
+
+    def label_indices(self, names: Sequence[str]) -> list[int]:
+        """Label names -> indices; an unknown name is an error listing the valid ones."""
+        if self.kind not in ("class", "multilabel"):
+            raise FaceganError(f"--label needs a model trained with labels; this generator is "
+                               f"{self.described}")
+        unknown = [name for name in names if name not in self.label_names]
+        if unknown:
+            raise FaceganError(f"unknown label {unknown[0]!r}; valid labels: "
+                               f"{', '.join(self.label_names)}")
+        return [self.label_names.index(name) for name in names]
+
+    @property
+    def described(self) -> str:
+        return {"none": "unconditional", "class": "class-conditional",
+                "multilabel": "attribute-conditional",
+                "embedding": "embedding-conditional"}[self.kind]
+
     def example(self, n: int) -> torch.Tensor | None:
         """A valid ``c`` for ``n`` images (for tracing and checking exports)."""
         rng = torch.Generator().manual_seed(0)
@@ -132,3 +187,68 @@ class ConditionSpec:
         except ValueError:
             raise ConditionError("labels", f"unknown label {name!r}; valid labels: "
                                            f"{', '.join(self.label_names)}") from None
+
+
+def multi_hot(indices: Sequence[int], size: int) -> torch.Tensor:
+    vector = torch.zeros(size)
+    vector[list(indices)] = 1.0
+    return vector
+
+
+def shuffled_labels(labels: torch.Tensor, rng: torch.Generator) -> torch.Tensor:
+    """The batch's labels in a random order: the conditions of a training batch's fakes.
+
+    Unlike uniform labels this follows the data's label distribution, keeps the correlations
+    between attributes of multi-label data, and also works for face embeddings, which have no
+    uniform distribution."""
+    return labels[torch.randperm(len(labels), generator=rng, device=rng.device)]
+
+
+def fixed_conditions(info: DataInfo, n: int, seed: int, dataset: Any = None) -> torch.Tensor:
+    """``n`` conditions for the epoch grid, the same for the same seed.
+
+    Classes: sample ``i`` gets class ``i % K`` (with `label_grid_columns`, a column per class);
+    attributes and face embeddings: the labels of dataset items picked with the seed (real
+    attribute combinations and real identities); without a dataset, random attributes.
+    """
+    rng = torch.Generator().manual_seed(seed)
+    if info.label_kind == "class":
+        return torch.arange(n) % info.num_labels  # (n,)
+    if dataset is not None and len(dataset) > 0:
+        picks = torch.randint(len(dataset), (n,), generator=rng).tolist()
+        return torch.stack([torch.as_tensor(dataset[i][1]) for i in picks]).float()
+    if info.label_kind == "multilabel":
+        return torch.randint(2, (n, info.num_labels), generator=rng).float()  # (n, L)
+    raise FaceganError(f"no labels to draw for {info.label_kind!r} data without its dataset; "
+                       "use facegan generate --mode embedding --embedding FILE.npy")
+
+
+def label_grid_columns(info: DataInfo, n: int) -> int | None:
+    """Columns of a conditional sample grid: one per class; None keeps the default."""
+    if info.label_kind == "class" and info.num_labels <= n:
+        return info.num_labels
+    return None
+
+
+def drawn_labels(dataset: Any, n: int, seed: int) -> torch.Tensor:
+    """Labels of ``n`` real images drawn with replacement: conditions for a label-conditioned
+    generator that follow the data's own label distribution. ``(n,)`` or ``(n, L)``."""
+    picks = torch.randint(len(dataset), (n,), generator=torch.Generator().manual_seed(seed))
+    labels = getattr(dataset, "labels", None)
+    if isinstance(labels, torch.Tensor):
+        return labels[picks]
+    return torch.stack([torch.as_tensor(dataset[i][1]) for i in picks.tolist()])
+
+
+def load_embeddings(path: Path) -> torch.Tensor:
+    """Read ``(E, D)`` or ``(D,)`` embeddings from a ``.npy`` or ``.pt`` file."""
+    if not path.is_file():
+        raise FaceganError(f"embedding file {path} not found")
+    if path.suffix == ".npy":
+        return torch.from_numpy(np.load(path, allow_pickle=False)).float()
+    if path.suffix == ".pt":
+        value = torch.load(path, weights_only=True, map_location="cpu")
+        if isinstance(value, torch.Tensor):
+            return value.float()
+    raise FaceganError(f"{path}: pass embeddings as a .npy array or a .pt tensor of shape "
+                       "(E, D) or (D,)")

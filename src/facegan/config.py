@@ -83,6 +83,9 @@ class LogConfig:
     progress: bool = True
     num_samples: int = 64  # images in the fixed-noise grid drawn every epoch
     histograms: bool = True
+    # epochs between two loss plots, progression pictures and weight histograms (the last
+    # epoch always gets them); the sample grid is drawn every epoch
+    plots_every: Annotated[int, Field(ge=1)] = 1
     wandb: bool = False  # Weights & Biases (pip install 'facegan[wandb]'); offline unless logged in
     wandb_project: str = "facegan"
 

@@ -1,11 +1,12 @@
-"""Exporting a saved generator to ONNX or TorchScript, checked against PyTorch.
+"""Exporting a saved model to ONNX or TorchScript, checked against PyTorch.
 
-Both formats take ``z (N, latent_dim)`` (and ``c`` for conditional models, see
-`facegan.conditions`) with a dynamic batch size and return ``(N, C, H, W)`` in [-1, 1]. The
-generator's ``generator.json`` description travels inside the file (ONNX metadata
-``facegan.generator``, TorchScript extra file ``facegan.generator.json``), so ``facegan serve
-model.onnx`` needs nothing else. Every export is run once more at a batch size it was not traced
-with and compared with PyTorch before the file is put in place.
+The method's sampler names the module to export (a GAN's generator). Both formats take
+``z (N, latent_dim)`` (and ``c`` for conditional models, see `facegan.conditions`) with a
+dynamic batch size and return ``(N, C, H, W)`` in [-1, 1]. The saved model's
+``generator.json`` description travels inside the file (ONNX metadata ``facegan.generator``,
+TorchScript extra file ``facegan.generator.json``), so ``facegan serve model.onnx`` needs
+nothing else. Every export is run once more at a batch size it was not traced with and compared
+with the sampling path (`SamplingModel.decode`) before the file is put in place.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from torch import nn
 
 from facegan.conditions import ConditionSpec
 from facegan.errors import FaceganError
+from facegan.methods.base import SamplingModel
 
 Format = Literal["onnx", "torchscript"]
 META_KEY = "facegan.generator"
@@ -40,35 +42,41 @@ class ExportResult:
     max_abs_difference: float
 
 
-def export_meta(generator: nn.Module, meta: dict[str, Any]) -> dict[str, Any]:
+def export_meta(model: SamplingModel, meta: dict[str, Any]) -> dict[str, Any]:
     """The description stored inside an export: ``generator.json`` plus ``latent_dim``."""
-    return {**meta, "latent_dim": int(generator.latent_dim),
-            "conditional": bool(getattr(generator, "conditional", True))}
+    (latent_dim,) = model.noise_shape
+    return {**meta, "latent_dim": int(latent_dim), "conditional": model.conditional}
 
 
-def example_inputs(generator: nn.Module, spec: ConditionSpec, n: int) -> tuple[torch.Tensor, ...]:
-    z = torch.randn(n, generator.latent_dim, generator=torch.Generator().manual_seed(n))
+def example_inputs(model: SamplingModel, spec: ConditionSpec,
+                   n: int) -> tuple[torch.Tensor, ...]:
+    z = model.seeded_noise(n, n)
     c = spec.example(n)
     return (z,) if c is None else (z, c)
 
 
-def export_generator(generator: nn.Module, meta: dict[str, Any], fmt: Format,
-                     out: Path) -> ExportResult:
-    """Write ``generator`` (eval mode, CPU) to ``out`` in ``fmt`` and check it against PyTorch."""
-    generator = generator.cpu().eval()
-    spec = ConditionSpec.for_generator(generator, meta["data"])
-    description = json.dumps(export_meta(generator, meta))
+def export_model(model: SamplingModel, meta: dict[str, Any], fmt: Format,
+                 out: Path) -> ExportResult:
+    """Write ``model``'s export module (eval mode, CPU) to ``out`` in ``fmt`` and check it
+    against the model's own sampling."""
+    if len(model.noise_shape) != 1:
+        raise FaceganError("only models that decode a latent vector in one pass (GANs) can be "
+                           "exported; sample this one with facegan generate or serve it")
+    model.to(torch.device("cpu"))
+    module = model.sampler.export_module(model.networks).eval()
+    spec = model.condition
+    description = json.dumps(export_meta(model, meta))
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp")
-    check_inputs = example_inputs(generator, spec, CHECK_BATCH)
-    with torch.no_grad():
-        expected = generator(*check_inputs)
+    check_inputs = example_inputs(model, spec, CHECK_BATCH)
+    expected = model.decode(*check_inputs)
     try:
         if fmt == "onnx":
-            _write_onnx(generator, spec, description, tmp)
+            _write_onnx(module, example_inputs(model, spec, TRACE_BATCH), description, tmp)
             actual = _run_onnx(tmp, check_inputs)
         elif fmt == "torchscript":
-            _write_torchscript(generator, spec, description, tmp)
+            _write_torchscript(module, example_inputs(model, spec, TRACE_BATCH), description,
+                               tmp)
             with torch.no_grad(), _quiet_torchscript():
                 actual = torch.jit.load(str(tmp))(*check_inputs)
         else:
@@ -90,17 +98,17 @@ def require_onnx() -> None:
                            "pip install 'facegan[onnx]'")
 
 
-def _write_onnx(generator: nn.Module, spec: ConditionSpec, description: str, path: Path) -> None:
+def _write_onnx(module: nn.Module, inputs: tuple[torch.Tensor, ...], description: str,
+                path: Path) -> None:
     require_onnx()
     import onnx
 
-    inputs = example_inputs(generator, spec, TRACE_BATCH)
     batch = torch.export.Dim("batch", min=1, max=4096)
     with warnings.catch_warnings():
         # z and c share the batch axis on purpose; the exporter notes that it names it once
         warnings.filterwarnings("ignore", message=".*axis name: batch will not be used")
         torch.onnx.export(
-            generator, inputs, str(path), dynamo=True, verbose=False,
+            module, inputs, str(path), dynamo=True, verbose=False,
             input_names=["z", "c"][:len(inputs)], output_names=["images"],
             dynamic_shapes=tuple({0: batch} for _ in inputs),
         )
@@ -117,10 +125,10 @@ def _run_onnx(path: Path, inputs: tuple[torch.Tensor, ...]) -> torch.Tensor:
     return torch.from_numpy(session.run(None, feeds)[0])
 
 
-def _write_torchscript(generator: nn.Module, spec: ConditionSpec, description: str,
+def _write_torchscript(module: nn.Module, inputs: tuple[torch.Tensor, ...], description: str,
                        path: Path) -> None:
     with _quiet_torchscript():
-        traced = torch.jit.trace(generator, example_inputs(generator, spec, TRACE_BATCH))
+        traced = torch.jit.trace(module, inputs)
         torch.jit.save(traced, str(path), _extra_files={TORCHSCRIPT_META_FILE: description})
 
 

@@ -39,6 +39,11 @@ class Registry(Generic[BuilderT]):
 
         return decorator
 
+    def entries(self) -> list[Entry]:
+        """Every entry, in registration order."""
+        _import_components()
+        return list(self._entries.values())
+
     def names(self) -> list[str]:
         _import_components()
         return sorted(self._entries)
@@ -60,18 +65,23 @@ class Registry(Generic[BuilderT]):
 
 DATASETS: Registry = Registry("dataset")
 MODELS: Registry = Registry("model")
-OBJECTIVES: Registry = Registry("objective")
+OBJECTIVES: Registry = Registry("objective")  # methods; a config's objective section
+SAMPLERS: Registry = Registry("sampler")  # how a saved model samples (generator.json)
+CALLBACKS: Registry = Registry("epoch callback")
 FEATURE_EXTRACTORS: Registry = Registry("feature extractor")
 
 register_dataset = DATASETS.register
 register_model = MODELS.register
 register_objective = OBJECTIVES.register
+register_sampler = SAMPLERS.register
+register_callback = CALLBACKS.register
 register_feature_extractor = FEATURE_EXTRACTORS.register
 
 
 def _import_components() -> None:
     """Import the modules whose decorators fill the tables (idempotent, cheap after the first)."""
+    import facegan.callbacks  # noqa: F401
     import facegan.data  # noqa: F401
+    import facegan.methods  # noqa: F401
     import facegan.metrics  # noqa: F401
     import facegan.models  # noqa: F401
-    import facegan.objectives  # noqa: F401

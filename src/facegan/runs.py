@@ -9,7 +9,9 @@ Layout of ``<root>/<Dataset>/<Model>/``::
     visualizations/         losses.png, samples/epoch_NNN.png, histograms/epoch_NNN.png,
                             progression.png/.gif (and what ``facegan report`` draws)
     report.html             written by ``facegan report``
-    saved_models/           checkpoint_<step>/ directories and the final generator
+    saved_models/           checkpoint_<step>/ directories, generator/ (the latest saved
+                            model: what ``facegan generate RUN`` loads) and best/ (the best
+                            one by ``eval.best_metric``)
 """
 
 from __future__ import annotations
@@ -60,6 +62,15 @@ class RunDir:
     @property
     def saved_models(self) -> Path:
         return self.path / "saved_models"
+
+    @property
+    def saved_model(self) -> Path:
+        """The latest saved model, written after every epoch."""
+        return self.saved_models / "generator"
+
+    @property
+    def best_model(self) -> Path:
+        return self.saved_models / "best"
 
     @property
     def tensorboard(self) -> Path:

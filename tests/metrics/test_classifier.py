@@ -4,7 +4,7 @@ import json
 import pytest
 import torch
 
-from facegan.data.base import DataInfo
+from facegan.datainfo import DataInfo
 from facegan.errors import FaceganError
 from facegan.metrics.extractors import FeaturesConfig, build_feature_extractor
 

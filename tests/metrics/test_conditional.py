@@ -1,11 +1,14 @@
 """Conditional accuracy and identity similarity on generators built to be perfect or random."""
 
+import dataclasses
+
 import pytest
 import torch
 from torch import nn
 
 from facegan.data.base import DataInfo, ImageTensorDataset
 from facegan.errors import FaceganError
+from facegan.methods.gan.sampler import gan_model
 from facegan.metrics.classifier import ClassifierSpec
 from facegan.metrics.evaluate import EvalSettings, GeneratorEvaluator
 
@@ -60,11 +63,21 @@ class LabelGenerator(nn.Module):
         return images.expand(-1, 1, SIZE, SIZE)
 
 
+def as_model(generator: nn.Module, kind: str = "class"):
+    """``generator`` as a saved GAN of data of ``kind`` (the evaluated images are ``dataset``'s;
+    an ``embedding`` model is conditioned on EMBEDDING_DIM-d vectors)."""
+    info = dataset("multilabel" if kind == "multilabel" else "class").info
+    if kind == "embedding":
+        info = dataclasses.replace(info, label_names=(), label_kind="embedding",
+                                   embedding_dim=EMBEDDING_DIM)
+    return gan_model(generator, info)
+
+
 def accuracy(kind: str, perfect: bool) -> tuple[float, dict]:
     result = GeneratorEvaluator(dataset(kind), EvalSettings(metrics=("acc",), num_samples=400,
                                                            progress=False),
                                 classifier=ColumnClassifier(kind)).evaluate(
-        LabelGenerator(perfect))
+        as_model(LabelGenerator(perfect), kind))
     (record,) = result.records
     assert record["metric"] == "accuracy" and record["num_generated"] == 400
     assert record["condition"] == "labels" and record["features"] == "columns"
@@ -116,7 +129,8 @@ class EmbeddingGenerator(nn.Module):
 def identity(perfect: bool) -> dict:
     result = GeneratorEvaluator(dataset("class"), EvalSettings(metrics=("id",), num_samples=64,
                                                               progress=False),
-                                embedder=embed).evaluate(EmbeddingGenerator(perfect))
+                                embedder=embed).evaluate(
+                                    as_model(EmbeddingGenerator(perfect), "embedding"))
     (record,) = result.records
     assert record["condition"] == "embedding" and record["num_real"] == 64
     return record
@@ -136,7 +150,8 @@ def test_scores_refuse_generators_of_the_wrong_kind():
                                            "generator is conditioned on 'embedding'"):
         GeneratorEvaluator(dataset("class"), EvalSettings(metrics=("acc",), progress=False),
                            classifier=ColumnClassifier("class"),
-                           embedder=embed).evaluate(EmbeddingGenerator(True))
+                           embedder=embed).evaluate(
+                               as_model(EmbeddingGenerator(True), "embedding"))
     with pytest.raises(FaceganError, match="id needs a face embedder"):
         GeneratorEvaluator(dataset("class"), EvalSettings(metrics=("id",), progress=False))
 
@@ -155,12 +170,12 @@ class UnconditionalGenerator(nn.Module):
 def test_an_unconditional_generator_on_labelled_data_is_evaluated_without_conditions():
     settings = EvalSettings(metrics=("fid",), num_samples=64, progress=False)
     evaluator = GeneratorEvaluator(dataset("class"), settings, extractor=ColumnClassifier("class"))
-    assert evaluator.condition_kind(UnconditionalGenerator()) == "none"
-    assert evaluator.condition_kind(LabelGenerator(perfect=True)) == "labels"
-    (record,) = evaluator.evaluate(UnconditionalGenerator()).records
+    assert evaluator.condition_kind(as_model(UnconditionalGenerator())) == "none"
+    assert evaluator.condition_kind(as_model(LabelGenerator(perfect=True))) == "labels"
+    (record,) = evaluator.evaluate(as_model(UnconditionalGenerator())).records
     assert record["condition"] == "none" and record["metric"] == "fid"
     with pytest.raises(FaceganError, match="acc scores label-conditioned generators, but this "
                                            "generator is conditioned on 'none'"):
         GeneratorEvaluator(dataset("class"), EvalSettings(metrics=("acc",), progress=False),
                            classifier=ColumnClassifier("class")).evaluate(
-            UnconditionalGenerator())
+            as_model(UnconditionalGenerator()))

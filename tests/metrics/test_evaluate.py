@@ -10,6 +10,7 @@ from facegan.cli import main
 from facegan.config import load_config
 from facegan.data.base import build_dataset
 from facegan.errors import FaceganError
+from facegan.methods.gan.sampler import gan_model
 from facegan.metrics import evaluate as evaluate_module
 from facegan.metrics.evaluate import EvalSettings, GeneratorEvaluator
 from facegan.metrics.extractors import FeaturesConfig, build_feature_extractor
@@ -34,7 +35,7 @@ def setup(balanced_mnist_dir, trained_classifier, tmp_path):
         FeaturesConfig("classifier", str(trained_classifier.directory)), data.info, tmp_path)
     torch.manual_seed(0)
     generator = build_models(config.model, data.info).generator
-    return config, data, classifier, generator
+    return config, data, classifier, gan_model(generator, data.info)
 
 
 def evaluator(setup, tmp_path, **settings):
@@ -88,8 +89,8 @@ def test_too_few_samples_for_fid_is_an_error(setup, tmp_path):
 
 
 def test_evaluating_restores_the_generator_training_mode(setup, tmp_path):
-    generator = setup[3].train()
-    evaluator(setup, tmp_path, metrics=("kid",)).evaluate(generator)
+    generator = setup[3].networks["generator"].train()
+    evaluator(setup, tmp_path, metrics=("kid",)).evaluate(setup[3])
     assert generator.training
 
 

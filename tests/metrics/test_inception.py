@@ -3,7 +3,7 @@ import time
 import pytest
 import torch
 
-from facegan.data.base import DataInfo
+from facegan.datainfo import DataInfo
 from facegan.errors import FaceganError
 from facegan.metrics import inception
 from facegan.metrics.extractors import FeaturesConfig, build_feature_extractor

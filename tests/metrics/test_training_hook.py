@@ -5,8 +5,12 @@ import json
 import pytest
 import torch
 
+from facegan.data.base import build_dataset
 from facegan.errors import FaceganError
-from facegan.models.io import load_generator
+from facegan.methods.gan.sampler import gan_model
+from facegan.methods.io import load_model_dir
+from facegan.metrics.training_hook import TrainingEvaluator
+from facegan.models.base import build_models
 from facegan.runs import RunDir
 from facegan.training import Trainer
 
@@ -37,7 +41,7 @@ def test_training_evaluates_every_epoch_and_keeps_the_best(tiny_config, balanced
     assert saved["metric"] == "recall" and saved["value"] == pytest.approx(max(recalls))
     assert saved["epoch"] == 1 + recalls.index(max(recalls))  # first epoch wins ties
     assert {r["metric"] for r in saved["results"]} == {"fid", "precision", "recall"}
-    generator, meta = load_generator(best)
+    _, meta = load_model_dir(best)
     assert meta["epoch"] == saved["epoch"]
     assert not list(best.parent.glob(".*"))  # written atomically, nothing left behind
 
@@ -58,13 +62,9 @@ def test_eval_config_mistakes_are_named(tiny_config, balanced_mnist_dir, trained
 
 
 def test_the_best_value_survives_a_restart(tiny_config, balanced_mnist_dir, trained_classifier):
-    from facegan.data.base import build_dataset
-    from facegan.metrics.training_hook import TrainingEvaluator
-    from facegan.models.base import build_models
-
     cfg = tiny_config(*eval_overrides(balanced_mnist_dir, trained_classifier))
     data = build_dataset(cfg.data)
-    generator = build_models(cfg.model, data.info).generator
+    generator = gan_model(build_models(cfg.model, data.info).generator, data.info)
     run = RunDir.for_config(cfg)
     (run.saved_models / "best").mkdir(parents=True)
     (run.saved_models / "best" / "best.json").write_text('{"metric": "fid", "value": 5.0}')

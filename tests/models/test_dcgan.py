@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from facegan.config import validate_section
-from facegan.data.base import DataInfo
+from facegan.datainfo import DataInfo
 from facegan.errors import FaceganError
 from facegan.models import build_models
 from facegan.models.dcgan import DCGANConfig

@@ -4,8 +4,9 @@ from torch import nn
 from torch.nn.utils import parametrize
 
 from facegan.config import validate_section
-from facegan.data.base import DataInfo
-from facegan.models.io import load_generator, save_generator
+from facegan.datainfo import DataInfo
+from facegan.methods.gan.sampler import save_gan_generator
+from facegan.methods.io import load_model_dir
 from facegan.models.resnet import ResidualBlock, ResNetConfig
 from tests.conftest import CLASS_INFO, tiny_models
 
@@ -44,8 +45,9 @@ def test_saved_generator_with_spectral_norm_reloads_identically(tmp_path):
     cfg = validate_section(ResNetConfig, {"latent_dim": 8, "g_width": 4, "d_width": 4,
                                           "g_condition": "embedding", "d_condition": "aux"},
                            "model")
-    save_generator(tmp_path, G, cfg, CLASS_INFO)
-    loaded, meta = load_generator(tmp_path)
+    save_gan_generator(tmp_path, G, cfg, CLASS_INFO)
+    model, meta = load_model_dir(tmp_path)
+    loaded = model.networks["generator"]
     z, c = torch.randn(2, 8), torch.tensor([1, 3])
     with torch.no_grad():
         assert torch.equal(G(z, c), loaded(z, c))

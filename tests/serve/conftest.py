@@ -15,10 +15,10 @@ import torch
 from PIL import Image
 from torch import nn
 
-from facegan.data.base import DataInfo
+from facegan.datainfo import DataInfo
+from facegan.methods.gan.sampler import gan_model, save_gan_generator
 from facegan.models.base import build_models
 from facegan.models.dcgan import DCGANConfig
-from facegan.models.io import save_generator
 from facegan.serve.models import ServedModel, torch_model
 
 MNIST_INFO = DataInfo("MNIST", 32, 1)
@@ -44,7 +44,7 @@ def save_tiny_mnist_generator(directory: Path) -> Path:
     for module in generator.modules():
         if isinstance(module, nn.BatchNorm2d):
             module.running_var.fill_(0.02)
-    save_generator(directory, generator, TINY_DCGAN, MNIST_INFO, epoch=2, step=16)
+    save_gan_generator(directory, generator, TINY_DCGAN, MNIST_INFO, epoch=2, step=16)
     return directory
 
 
@@ -76,7 +76,8 @@ def conditional_model(kind: str, name: str | None = None) -> ServedModel:
         data.update(embedding_dim=5)
     width = len(data["label_names"]) or data.get("embedding_dim", 0)
     generator = TinyConditionalGenerator(kind, width)
-    return torch_model(name or kind, generator, {"data": data})
+    return torch_model(name or kind, gan_model(generator, DataInfo.from_dict(data)),
+                       {"data": data})
 
 
 class SlowModel:

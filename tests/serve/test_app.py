@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 import torch
 
+from facegan.methods.io import load_model_dir
 from facegan.sampling import generate_images
 from facegan.serve.images import to_uint8
 from facegan.serve.models import load_served_model
@@ -58,13 +59,11 @@ def test_one_image_and_a_grid_as_png(client):
 
 
 def test_same_seed_same_images_as_facegan_generate(client, mnist_generator_dir):
-    from facegan.models.io import load_generator
-
     answer = client.post("/api/generate", json={"seed": 5, "n": 3, "format": "json"}).json()
     assert (answer["model"], answer["width"], answer["height"]) == ("mnist", 32, 32)
     served = np.stack([pixels(base64.b64decode(image)) for image in answer["images"]])
-    generator, _ = load_generator(mnist_generator_dir)
-    expected = to_uint8(generate_images(generator, 3, 5, torch.device("cpu")))[:, 0].numpy()
+    model, _ = load_model_dir(mnist_generator_dir)
+    expected = to_uint8(generate_images(model, 3, 5, torch.device("cpu")))[:, 0].numpy()
     np.testing.assert_array_equal(served, expected)
     again = client.post("/api/generate", json={"seed": 5, "n": 3, "format": "json"}).json()
     assert again == answer

@@ -1,5 +1,7 @@
 import torch
 
+from facegan.datainfo import DataInfo
+from facegan.methods.gan.sampler import gan_model
 from facegan.sampling import generate_images
 from facegan.serve.images import latent_noise, png_base64_list, png_bytes, seeded, slerp, to_uint8
 from tests.serve.conftest import pixels
@@ -12,7 +14,7 @@ def test_noise_is_what_facegan_generate_draws():
         def forward(self, z, c=None):
             return z
 
-    expected = generate_images(Echo(), 4, 11, torch.device("cpu"))
+    expected = generate_images(gan_model(Echo(), DataInfo("X", 8, 1)), 4, 11, torch.device("cpu"))
     torch.testing.assert_close(latent_noise(4, 6, seeded(11), None), expected)
 
 

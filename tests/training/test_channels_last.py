@@ -10,7 +10,7 @@ def test_channels_last_trains_like_the_default_layout(tiny_config):
     default = Trainer(tiny_config(*SHORT, name="default"), progress=False).fit()
     trainer = Trainer(tiny_config(*SHORT, "train.channels_last=true", name="nhwc"),
                       progress=False)
-    conv_weights = [p for p in trainer.models.discriminator.parameters() if p.dim() == 4]
+    conv_weights = [p for p in trainer.networks["discriminator"].parameters() if p.dim() == 4]
     assert conv_weights and all(p.is_contiguous(memory_format=torch.channels_last)
                                 for p in conv_weights)
     channels_last = trainer.fit()

@@ -10,7 +10,7 @@ from facegan.cli import main
 from facegan.config import load_config
 from facegan.errors import FaceganError
 from facegan.runs import RunDir
-from facegan.sampling import generate_images, load_for_generation
+from facegan.sampling import generate_images, load_model
 from facegan.training import Trainer
 from tests.conftest import REPO, TINY
 from tests.training.test_trainer import assert_same_state, state_of
@@ -50,7 +50,7 @@ def test_acgan_run_leaves_its_files_resumes_exactly_and_generates_by_label(acgan
     resumed = Trainer(acgan_config(name="split"), resume=True, progress=False).fit()
     assert_same_state(state_of(straight.run_dir), state_of(resumed.run_dir))
 
-    generator, meta = load_for_generation(straight.run_dir)
+    generator, meta = load_model(straight.run_dir)
     assert generator.conditional
     sevens = generate_images(generator, 4, 0, torch.device("cpu"), labels=torch.full((4,), 7))
     ones = generate_images(generator, 4, 0, torch.device("cpu"), labels=torch.full((4,), 1))

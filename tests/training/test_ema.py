@@ -6,10 +6,10 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from facegan.models.io import load_generator
-from facegan.objectives import WGANGPObjective
+from facegan.methods.gan.objectives import WGANGPObjective
+from facegan.methods.io import load_model_dir
 from facegan.training import Trainer
-from facegan.training.ema import GeneratorEMA
+from facegan.training.ema import NetworkEMA
 from tests.training.test_trainer import assert_same_state, state_of
 
 FEATURES = ("train.ema_decay=0.9", "train.ema_rampup=0.05",
@@ -26,7 +26,7 @@ class Tiny(torch.nn.Module):
 
 def test_ema_averages_parameters_and_copies_buffers():
     model = Tiny()
-    ema = GeneratorEMA(model, decay=0.9)
+    ema = NetworkEMA(model, decay=0.9)
     with torch.no_grad():
         model.weight.fill_(1.0)
         model.norm.running_mean.fill_(5.0)
@@ -40,11 +40,11 @@ def test_ema_averages_parameters_and_copies_buffers():
 
 
 def test_ema_rampup_forgets_early_weights_quickly():
-    ema = GeneratorEMA(Tiny(), decay=0.999, rampup=0.05)
+    ema = NetworkEMA(Tiny(), decay=0.999, rampup=0.05)
     # After 160 images the half-life is 0.05 * 160 = 8 images: one step of 8 halves the weight.
     assert ema.beta(images_per_step=8, images_seen=160) == pytest.approx(0.5)
     assert ema.beta(images_per_step=8, images_seen=10**9) == 0.999  # capped by the decay
-    assert GeneratorEMA(Tiny(), decay=0.999).beta(8, 160) == 0.999
+    assert NetworkEMA(Tiny(), decay=0.999).beta(8, 160) == 0.999
 
 
 def test_ema_run_saves_the_average_for_sampling_and_the_raw_weights_for_resuming(tiny_config):
@@ -54,8 +54,8 @@ def test_ema_run_saves_the_average_for_sampling_and_the_raw_weights_for_resuming
     raw = load_file(checkpoint / "generator_raw.safetensors")
     assert averaged.keys() == raw.keys()
     assert any(not torch.equal(averaged[k], raw[k]) for k in averaged)
-    generator, meta = load_generator(result.run_dir / "saved_models" / "generator")
-    for key, value in generator.state_dict().items():
+    model, meta = load_model_dir(result.run_dir / "saved_models" / "generator")
+    for key, value in model.networks["generator"].state_dict().items():
         assert torch.equal(value, averaged[key]), key  # what `facegan generate` samples from
     assert meta["step"] == 8
 

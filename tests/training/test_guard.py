@@ -5,7 +5,7 @@ import torch
 from safetensors.torch import load_file
 
 from facegan.errors import FaceganError
-from facegan.objectives import WGANGPObjective
+from facegan.methods.gan.objectives import WGANGPObjective
 from facegan.training import Trainer
 from facegan.training.guard import NonFiniteError, check_weights
 
@@ -48,7 +48,7 @@ def test_a_nan_loss_stops_restores_the_last_good_checkpoint_and_says_so(
     run = trainer.run
     assert (trainer.counters.step, trainer.counters.epoch) == (8, 1)
     saved = load_file(run.saved_models / "checkpoint_00000008" / "discriminator.safetensors")
-    for key, value in trainer.models.discriminator.state_dict().items():
+    for key, value in trainer.networks["discriminator"].state_dict().items():
         assert torch.equal(value, saved[key]), key  # the weights in memory went back too
     assert sorted(p.name for p in run.saved_models.glob("checkpoint_*")) == [
         "checkpoint_00000008"]

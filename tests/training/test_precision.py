@@ -1,11 +1,11 @@
 import pytest
 import torch
 
-from facegan import losses
 from facegan.errors import FaceganError
+from facegan.methods.gan import losses
+from facegan.methods.gan.critic import TrainingCritic
 from facegan.runs import RunDir
 from facegan.training import Trainer, precision
-from facegan.training.critic import TrainingCritic
 from tests.training.test_trainer import assert_same_state, state_of
 
 QUIET = ("log.histograms=false", "log.tensorboard=false")
@@ -42,7 +42,7 @@ def test_bf16_trains_under_autocast_where_allowed(tiny_config, monkeypatch):
                       progress=False)
     assert trainer.precision.dtype == torch.bfloat16 and not trainer.precision.scalers
     with trainer.precision.autocast():
-        assert trainer.models.generator(trainer.fixed_noise[:2]).dtype == torch.bfloat16
+        assert trainer.networks["generator"](trainer.fixed_noise[:2]).dtype == torch.bfloat16
     result = trainer.fit()
     assert result.counters.step == 2
     record = trainer.reporter.last

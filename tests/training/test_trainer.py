@@ -9,7 +9,7 @@ from PIL import Image
 from safetensors.torch import load_file
 
 from facegan.errors import FaceganError
-from facegan.objectives import WGANGPObjective
+from facegan.methods.gan.objectives import WGANGPObjective
 from facegan.runs import RunDir
 from facegan.training import Trainer
 from facegan.training.trainer import planned_epochs

@@ -10,6 +10,7 @@ from facegan.errors import FaceganError
 from facegan.training import Trainer
 from facegan.training import trainer as trainer_module
 from facegan.training.stats import WandbSink
+from facegan.viz.histograms import histograms
 
 
 def test_without_the_package_the_error_says_how_to_install_it(tmp_path, monkeypatch):
@@ -40,7 +41,9 @@ def test_without_a_login_runs_are_written_offline_into_the_run(tmp_path, monkeyp
                 "discriminator/loss": 1.5})
     model = nn.Sequential(nn.Linear(3, 4), nn.Linear(4, 2))
     model(torch.ones(2, 3)).sum().backward()
-    sink.log_epoch(2, torch.zeros(4, 1, 8, 8), {"generator": model})
+    sink.log_epoch(2, torch.zeros(4, 1, 8, 8),
+                   {f"generator/{of}/{name}": (counts, edges) for of in ("weights", "gradients")
+                    for name, counts, edges in histograms(model, of)})
     assert dict(sink.run.config)["train"] == {"epochs": 2}
     first, second = logged
     assert first == ({"epoch": 1, "images_seen": 16, "time": 0.5, "discriminator/loss": 1.5}, 2)
@@ -58,15 +61,16 @@ def test_the_trainer_feeds_wandb_every_scalar_and_each_epochs_pictures(tiny_conf
                                                                        monkeypatch):
     calls = []
 
-    class Recording:
+    class Recording(WandbSink):
         def __init__(self, run_dir, config, project):
             calls.append(("init", run_dir.name, config["log"]["wandb"], project))
 
         def write(self, record):
             calls.append(("write", record["step"]))
 
-        def log_epoch(self, step, samples, models):
-            calls.append(("epoch", step, tuple(samples.shape), sorted(models)))
+        def log_epoch(self, step, samples, histograms):
+            networks = sorted({name.split("/")[0] for name in histograms})
+            calls.append(("epoch", step, tuple(samples.shape), networks))
 
         def close(self):
             calls.append(("close",))

@@ -10,9 +10,9 @@ from torch import nn
 
 from facegan.cli import main
 from facegan.config import config_dataclass
-from facegan.data.base import DataInfo
+from facegan.datainfo import DataInfo
+from facegan.methods.gan.sampler import save_gan_generator
 from facegan.models.base import GANModels
-from facegan.models.io import save_generator
 from facegan.registry import MODELS, register_model
 from facegan.viz.compose import LINE, PAD
 
@@ -117,7 +117,7 @@ def attribute_generator(tmp_path):
     folder.mkdir()
     info = DataInfo("Faces", image_size=8, channels=1, label_names=("smile", "hat"),
                     label_kind="multilabel")
-    save_generator(folder, ToyAttributesGenerator(ToyAttributesConfig(), info),
+    save_gan_generator(folder, ToyAttributesGenerator(ToyAttributesConfig(), info),
                    ToyAttributesConfig(), info)
     return folder
 

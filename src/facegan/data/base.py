@@ -1,47 +1,16 @@
-"""What every data handler returns: a torch Dataset of ``(image, label)`` plus its `DataInfo`."""
+"""What every data handler returns: a torch Dataset of ``(image, label)`` plus its `DataInfo`
+(defined in `facegan.datainfo`, below the models, which need it too)."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from typing import Any
 
 import torch
 from torch.utils.data import Dataset
 
+from facegan.datainfo import DataInfo
 from facegan.errors import FaceganError
 from facegan.registry import DATASETS
-
-
-@dataclass(frozen=True)
-class DataInfo:
-    """What a model needs to know about its data (saved next to every generator)."""
-
-    name: str  # display name, used for the run directory (e.g. "MNIST")
-    image_size: int
-    channels: int
-    label_names: tuple[str, ...] = ()  # class names, or attribute names for multi-label data
-    # What an item's label is: "class" an int64 index, "multilabel" a float multi-hot (L,),
-    # "embedding" a float face-embedding vector (embedding_dim,), "none" the int -1.
-    label_kind: Literal["none", "class", "multilabel", "embedding"] = "none"
-    embedding_dim: int = 0  # length of the embedding vectors when label_kind == "embedding"
-
-    @property
-    def num_labels(self) -> int:
-        return len(self.label_names)
-
-    @property
-    def condition_size(self) -> int:
-        """Length of the vector a label becomes: classes or attributes or embedding entries."""
-        return self.embedding_dim if self.label_kind == "embedding" else self.num_labels
-
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["label_names"] = list(self.label_names)
-        return data
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> DataInfo:
-        return cls(**{**data, "label_names": tuple(data.get("label_names", ()))})
 
 
 def to_model_range(images_uint8: torch.Tensor) -> torch.Tensor:

@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import Literal
 
 from facegan.config import config_dataclass
-from facegan.data.base import DataInfo
 from facegan.data.decode import decode_files, resolve_cache_dir
 from facegan.data.decoded_dataset import DecodedImageDataset, dataset_from_files
 from facegan.data.image_folder import check_root, read_csv_table
 from facegan.data.labels import encode_columns
 from facegan.data.transforms import ImageTransform
+from facegan.datainfo import DataInfo
 from facegan.errors import FaceganError
 from facegan.registry import register_dataset
 

@@ -17,11 +17,11 @@ import numpy as np
 import torch
 
 from facegan.config import config_dataclass
-from facegan.data.base import DataInfo
 from facegan.data.decode import decode_files, resolve_cache_dir
 from facegan.data.decoded_dataset import DecodedImageDataset, dataset_from_files
 from facegan.data.image_folder import check_root, read_csv_table
 from facegan.data.transforms import CropMode, ImageTransform
+from facegan.datainfo import DataInfo
 from facegan.errors import FaceganError
 from facegan.registry import register_dataset
 

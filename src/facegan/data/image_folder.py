@@ -19,11 +19,11 @@ from pathlib import Path
 from typing import Literal
 
 from facegan.config import config_dataclass
-from facegan.data.base import DataInfo
 from facegan.data.decode import decode_files, find_image_files, resolve_cache_dir
 from facegan.data.decoded_dataset import DecodedImageDataset, dataset_from_files
 from facegan.data.labels import EncodedLabels, encode_columns, subset
 from facegan.data.transforms import CropMode, ImageTransform
+from facegan.datainfo import DataInfo
 from facegan.errors import FaceganError
 from facegan.registry import register_dataset
 

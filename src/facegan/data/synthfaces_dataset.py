@@ -22,11 +22,11 @@ from tqdm import tqdm
 
 from facegan.config import config_dataclass
 from facegan.data import synthfaces
-from facegan.data.base import DataInfo
 from facegan.data.cache import cached_images, stable_hash
 from facegan.data.decoded_dataset import DataReport, DecodedImageDataset
 from facegan.data.labels import encode_columns
 from facegan.data.transforms import ImageTransform
+from facegan.datainfo import DataInfo
 from facegan.errors import FaceganError
 from facegan.registry import register_dataset
 

@@ -20,7 +20,7 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 from torchvision.transforms.v2 import functional as TF
 
-from facegan.data.base import DataInfo
+from facegan.datainfo import DataInfo
 from facegan.errors import FaceganError
 from facegan.metrics.extractors import FeatureExtractor, FeaturesConfig
 from facegan.registry import register_feature_extractor

@@ -23,19 +23,15 @@ import torch
 from torch import nn
 from torch.utils.data import Dataset
 
+from facegan.conditions import drawn_labels
 from facegan.errors import FaceganError
+from facegan.methods.base import SamplingModel
 from facegan.metrics import cache
 from facegan.metrics.conditional import conditional_accuracy, identity_similarity
 from facegan.metrics.distances import KID_SUBSETS, frechet_distance, kernel_distance
 from facegan.metrics.extractors import FeatureExtractor
 from facegan.metrics.precision_recall import DEFAULT_K, precision_recall
-from facegan.metrics.streams import (
-    collect,
-    draw_labels,
-    generated_batches,
-    real_batches,
-    real_indices,
-)
+from facegan.metrics.streams import collect, generated_batches, real_batches, real_indices
 
 log = logging.getLogger(__name__)
 
@@ -150,20 +146,14 @@ class GeneratorEvaluator:
 
     # -- conditions -------------------------------------------------------------------------
 
-    def condition_kind(self, generator: nn.Module) -> str:
-        """What ``c`` to pass: nothing to a generator that says it is unconditional (one trained
-        on labelled data without using the labels), embeddings when it declares
-        ``embedding_dim``, labels drawn from the data when they have labels, else nothing."""
+    def condition_kind(self, model: SamplingModel) -> str:
+        """What ``c`` to pass: what the model takes (`SamplingModel.condition`: nothing for a
+        model trained on labelled data without using the labels), unless
+        ``settings.condition`` says otherwise."""
         kind = self.settings.condition
         if kind == "auto":
-            if getattr(generator, "conditional", True) is False:
-                kind = "none"
-            elif isinstance(getattr(generator, "embedding_dim", None), int):
-                kind = "embedding"
-            elif self.info.label_kind in ("class", "multilabel"):
-                kind = "labels"
-            else:
-                kind = "none"
+            kind = {"class": "labels", "multilabel": "labels"}.get(model.condition.kind,
+                                                                   model.condition.kind)
         if "acc" in self.settings.metrics and kind != "labels":
             raise FaceganError("acc scores label-conditioned generators, but this generator is "
                                f"conditioned on {kind!r}; drop acc or pass --condition labels")
@@ -180,7 +170,7 @@ class GeneratorEvaluator:
         """The ``c`` of each generated image; the same every call (kept for the next epoch)."""
         seed = self.settings.seed + 1  # independent of the real images picked for features
         if kind == "labels":
-            return draw_labels(self.dataset, n, seed)
+            return drawn_labels(self.dataset, n, seed)
         if kind == "embedding":
             if self._embeddings is None:
                 picks = torch.randint(len(self.dataset), (n,),
@@ -196,13 +186,13 @@ class GeneratorEvaluator:
     # -- the evaluation ---------------------------------------------------------------------
 
     @torch.no_grad()
-    def evaluate(self, generator: nn.Module) -> EvalResult:
+    def evaluate(self, model: SamplingModel) -> EvalResult:
         start = time.perf_counter()
         s, metrics = self.settings, self.settings.metrics
-        was_training = generator.training
-        generator.to(self.device).eval()
+        device = model.device
+        model.to(self.device)
         try:
-            kind = self.condition_kind(generator)
+            kind = self.condition_kind(model)
             wants_features = any(m in FEATURE_METRICS for m in metrics)
             real = self.real_features() if wants_features else None
             conditions = self.conditions(kind, s.num_samples)
@@ -219,11 +209,11 @@ class GeneratorEvaluator:
                     out["embedding"] = self.embedder(images)
                 return out
 
-            fake = collect(generated_batches(generator, s.num_samples, s.batch_size, s.seed,
-                                             self.device, conditions),
+            fake = collect(generated_batches(model, s.num_samples, s.batch_size, s.seed,
+                                             conditions),
                            s.num_samples, heads, desc="generated images", progress=s.progress)
         finally:
-            generator.train(was_training)
+            model.to(device)
         records = self._score(metrics, real, fake, conditions)
         context = {"dataset": self.info.name, "split": self.split,
                    "num_real": self.num_real if real is not None else 0,

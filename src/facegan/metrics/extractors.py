@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 from facegan.config import config_dataclass
-from facegan.data.base import DataInfo
+from facegan.datainfo import DataInfo
 from facegan.registry import FEATURE_EXTRACTORS
 
 

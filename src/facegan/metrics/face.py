@@ -18,7 +18,7 @@ import numpy as np
 import torch
 from torchvision.transforms.v2 import functional as TF
 
-from facegan.data.base import DataInfo
+from facegan.datainfo import DataInfo
 from facegan.errors import FaceganError
 from facegan.metrics.extractors import FeatureExtractor, FeaturesConfig, to_rgb, to_uint8
 from facegan.registry import register_feature_extractor

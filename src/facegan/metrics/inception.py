@@ -23,7 +23,7 @@ from urllib.parse import urlparse
 
 import torch
 
-from facegan.data.base import DataInfo
+from facegan.datainfo import DataInfo
 from facegan.errors import FaceganError
 from facegan.metrics.extractors import FeatureExtractor, FeaturesConfig, to_rgb, to_uint8
 from facegan.registry import register_feature_extractor

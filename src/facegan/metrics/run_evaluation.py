@@ -17,9 +17,10 @@ import torch
 from facegan.config import Config, apply_overrides, config_from_dict, read_yaml
 from facegan.data.base import build_dataset
 from facegan.errors import FaceganError
+from facegan.methods.base import SamplingModel
+from facegan.methods.io import load_model_dir
 from facegan.metrics.evaluate import EvalResult, EvalSettings, GeneratorEvaluator
 from facegan.metrics.extractors import FeaturesConfig, build_feature_extractor
-from facegan.models.io import load_generator
 from facegan.sampling import resolve_generator_dir
 
 CACHE_DIR = ".fidcache"
@@ -60,7 +61,7 @@ def evaluate_path(path: Path, settings: EvalSettings, *, features: str = "classi
     if device == "cuda" and not torch.cuda.is_available():
         raise FaceganError("--device cuda but no CUDA device is available; use --device cpu")
     generator_dir = resolve_generator_dir(Path(path))
-    generator, meta = load_generator(generator_dir)
+    model, meta = load_model_dir(generator_dir)
     config, dataset_dir = load_run_config(generator_dir, config_path, list(overrides or []))
     dataset = build_dataset(config.data)
     info = dataset.info
@@ -85,19 +86,18 @@ def evaluate_path(path: Path, settings: EvalSettings, *, features: str = "classi
         dataset, settings,
         extractor=instrument(features) if {"fid", "kid", "pr"} & set(metrics) else None,
         classifier=instrument("classifier") if "acc" in metrics else None,
-        embedder=instrument(embedder) if "id" in metrics or _wants_embedding(settings,
-                                                                             generator) else None,
+        embedder=instrument(embedder) if "id" in metrics or _wants_embedding(settings, model)
+        else None,
         split=getattr(config.data, "split", None),
         data_identity=dataclasses.asdict(config.data),
         cache_dir=dataset_dir / CACHE_DIR if use_cache else None,
         device=device,
-    ).evaluate(generator)
+    ).evaluate(model)
     result.context = {"generator": str(generator_dir), "epoch": meta.get("epoch"),
                       "step": meta.get("step"), **result.context}
     return result
 
 
-def _wants_embedding(settings: EvalSettings, generator: torch.nn.Module) -> bool:
+def _wants_embedding(settings: EvalSettings, model: SamplingModel) -> bool:
     return settings.condition == "embedding" or (
-        settings.condition == "auto" and isinstance(getattr(generator, "embedding_dim", None),
-                                                     int))
+        settings.condition == "auto" and model.condition.kind == "embedding")

@@ -11,11 +11,11 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 
 import torch
-from torch import nn
 from torch.utils.data import DataLoader, Dataset, Subset
 from tqdm import tqdm
 
 from facegan.errors import FaceganError
+from facegan.methods.base import SamplingModel
 
 Heads = Callable[[torch.Tensor], dict[str, torch.Tensor]]  # images -> named (N, ...) outputs
 
@@ -38,30 +38,16 @@ def real_batches(dataset: Dataset, indices: list[int],
                           generator=torch.Generator())
 
 
-def draw_labels(dataset: Dataset, n: int, seed: int) -> torch.Tensor:
-    """Labels of ``n`` real images drawn with replacement: conditions for a label-conditioned
-    generator that follow the data's own label distribution. ``(n,)`` or ``(n, L)``."""
-    picks = torch.randint(len(dataset), (n,), generator=torch.Generator().manual_seed(seed))
-    labels = getattr(dataset, "labels", None)
-    if isinstance(labels, torch.Tensor):
-        return labels[picks]
-    return torch.stack([torch.as_tensor(dataset[i][1]) for i in picks.tolist()])
-
-
-def generated_batches(generator: nn.Module, n: int, batch_size: int, seed: int,
-                      device: torch.device,
+def generated_batches(model: SamplingModel, n: int, batch_size: int, seed: int,
                       conditions: torch.Tensor | None = None) -> Iterator[torch.Tensor]:
-    """``n`` generated images in batches ``(B, C, H, W)`` in [-1, 1]; noise drawn on the CPU
-    from ``seed``. ``conditions[i]`` (a class index, multi-hot row or embedding) is passed as
-    ``c`` for image ``i``; None calls ``generator(z)``."""
+    """``n`` generated images in batches ``(B, C, H, W)`` in [-1, 1] on the model's device;
+    noise drawn batch by batch on the CPU from ``seed``. ``conditions[i]`` (a class index,
+    multi-hot row or embedding) is the ``c`` of image ``i``."""
     noise_rng = torch.Generator().manual_seed(seed)
     for start in range(0, n, batch_size):
         count = min(batch_size, n - start)
-        z = torch.randn(count, generator.latent_dim, generator=noise_rng).to(device)
-        if conditions is None:
-            yield generator(z)
-        else:
-            yield generator(z, conditions[start:start + count].to(device))
+        c = None if conditions is None else conditions[start:start + count]
+        yield model.decode(model.noise(count, noise_rng), c)
 
 
 @torch.no_grad()

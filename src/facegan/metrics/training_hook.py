@@ -16,10 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from torch import nn
 
 from facegan.config import Config
 from facegan.errors import FaceganError
+from facegan.methods.base import SamplingModel
+from facegan.methods.io import save_model
 from facegan.metrics.evaluate import (
     EvalResult,
     EvalSettings,
@@ -28,14 +29,12 @@ from facegan.metrics.evaluate import (
     parse_metrics,
 )
 from facegan.metrics.extractors import FeaturesConfig, build_feature_extractor
-from facegan.models.io import save_generator
 from facegan.runs import RunDir, atomic_directory
 from facegan.training.checkpoint import Counters
 from facegan.training.stats import StatsReporter
 
 log = logging.getLogger(__name__)
 
-BEST = "best"
 BEST_RECORD = "best.json"
 PRODUCES = {"fid": ("fid",), "kid": ("kid",), "pr": ("precision", "recall"),
             "acc": ("accuracy",), "id": ("identity_similarity",)}
@@ -43,8 +42,8 @@ PRODUCES = {"fid": ("fid",), "kid": ("kid",), "pr": ("precision", "recall"),
 
 class TrainingEvaluator:
     def __init__(self, config: Config, dataset, run: RunDir, device: torch.device,
-                 generator: nn.Module, progress: bool = False) -> None:
-        """Raises a `FaceganError` when ``eval.metrics`` cannot score ``generator`` (e.g. acc
+                 model: SamplingModel, progress: bool = False) -> None:
+        """Raises a `FaceganError` when ``eval.metrics`` cannot score ``model`` (e.g. acc
         on an unconditional one), before anything is trained."""
         ec = config.eval
         metrics = parse_metrics(ec.metrics)
@@ -77,8 +76,8 @@ class TrainingEvaluator:
             data_identity=dataclasses.asdict(config.data),
             cache_dir=run.path.parent / ".fidcache", device=device)
         self.config, self.info, self.run = config, info, run
-        self.evaluator.condition_kind(generator)  # now, not at the first evaluation
-        self.best_dir = run.saved_models / BEST
+        self.evaluator.condition_kind(model)  # now, not at the first evaluation
+        self.best_dir = run.best_model
         self.best_value = self._saved_best()
 
     def _saved_best(self) -> float | None:
@@ -88,12 +87,12 @@ class TrainingEvaluator:
         saved = json.loads(record.read_text())
         return saved["value"] if saved.get("metric") == self.config.eval.best_metric else None
 
-    def after_epoch(self, counters: Counters, generator: nn.Module,
+    def after_epoch(self, counters: Counters, model: SamplingModel,
                     reporter: StatsReporter) -> EvalResult | None:
         """Evaluate when this epoch is due; report ``eval/*`` and keep the best generator."""
         if counters.epoch % self.config.eval.every:
             return None
-        result = self.evaluator.evaluate(generator)
+        result = self.evaluator.evaluate(model)
         for key, value in result.summary.items():
             reporter.report(f"eval/{key}", value)
         reporter.report("eval/seconds", result.seconds)
@@ -101,7 +100,7 @@ class TrainingEvaluator:
                  ", ".join(f"{k}={v:.4g}" for k, v in result.summary.items() if "/" not in k))
         metric = self.config.eval.best_metric
         if metric is not None and self._improves(result.summary[metric]):
-            self._save_best(generator, result, counters)
+            self._save_best(model, result, counters)
         return result
 
     def _improves(self, value: float) -> bool:
@@ -110,14 +109,14 @@ class TrainingEvaluator:
         return value < self.best_value if lower_is_better(self.config.eval.best_metric) \
             else value > self.best_value
 
-    def _save_best(self, generator: nn.Module, result: EvalResult, counters: Counters) -> None:
+    def _save_best(self, model: SamplingModel, result: EvalResult, counters: Counters) -> None:
         metric = self.config.eval.best_metric
         value = result.summary[metric]
         record: dict[str, Any] = {"metric": metric, "value": value, "epoch": counters.epoch,
                                   "step": counters.step, "results": result.records}
         with atomic_directory(self.best_dir) as tmp:
-            save_generator(tmp, generator, self.config.model, self.info,
-                           epoch=counters.epoch, step=counters.step)
+            save_model(tmp, model.sampler, model.networks, self.config.model, self.info,
+                       epoch=counters.epoch, step=counters.step)
             (Path(tmp) / BEST_RECORD).write_text(json.dumps(record, indent=2) + "\n")
         self.best_value = value
         log.info("new best generator (%s=%.4g at epoch %d) in %s", metric, value,

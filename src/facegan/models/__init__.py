@@ -4,6 +4,6 @@ from facegan.models import (
     dcgan,  # noqa: F401  (registers "dcgan")
     resnet,  # noqa: F401  (registers "resnet")
 )
-from facegan.models.base import GANModels, build_models
+from facegan.models.base import GANModels, build_models, build_networks
 
-__all__ = ["GANModels", "build_models"]
+__all__ = ["GANModels", "build_models", "build_networks"]

@@ -1,5 +1,6 @@
-"""The generator/discriminator pair that a registered model builder returns, and the output
-convention of discriminators."""
+"""Building what a registered model builder returns: a GAN architecture's generator and
+discriminator (`GANModels`) or any mapping of named networks; the output convention of
+discriminators."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any, NamedTuple
 import torch
 from torch import nn
 
-from facegan.data.base import DataInfo
+from facegan.datainfo import DataInfo
 from facegan.errors import FaceganError
 from facegan.registry import MODELS
 
@@ -54,10 +55,17 @@ def discriminator_scores(discriminator: nn.Module):
     return critic
 
 
-def build_models(model_config: Any, info: DataInfo) -> GANModels:
-    """Build the pair that a ``model`` config section names, sized for the data in ``info``."""
+def build_models(model_config: Any, info: DataInfo) -> Any:
+    """Build what a ``model`` config section names, sized for the data in ``info``: a GAN
+    architecture's `GANModels`, or another architecture's mapping of named networks."""
     image_size = info.image_size
     if image_size < 8 or image_size & (image_size - 1):
         raise FaceganError(f"image size {image_size} is not supported; use a power of two "
                            "from 8 to 256 (e.g. data.image_size=64)")
     return MODELS.get(model_config.name).builder(model_config, info)
+
+
+def build_networks(model_config: Any, info: DataInfo) -> dict[str, nn.Module]:
+    """The networks a ``model`` section builds, by name (``generator``, ``discriminator``...)."""
+    built = build_models(model_config, info)
+    return dict(built._asdict()) if isinstance(built, GANModels) else dict(built)

@@ -22,7 +22,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from facegan.data.base import DataInfo
+from facegan.datainfo import DataInfo
 from facegan.errors import FaceganError
 from facegan.models.base import DiscriminatorOutput
 

@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from facegan.config import config_dataclass
-from facegan.data.base import DataInfo
+from facegan.datainfo import DataInfo
 from facegan.models.base import GANModels
 from facegan.models.conditioning import (
     ConditionEncoder,

@@ -18,14 +18,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
+import torch
 from pydantic import Field
 
 from facegan.config import Config, config_dataclass, validate_section
 from facegan.errors import FaceganError
 from facegan.pipelines.spec import StageSpec
-from facegan.registry import Registry
+from facegan.registry import CALLBACKS, Registry
 from facegan.runs import RunDir, atomic_directory
+from facegan.sampling import generate_images, load_model
+from facegan.training import Trainer
 from facegan.training.checkpoint import list_checkpoints
+from facegan.viz.grids import save_grid
 
 STAGES: Registry = Registry("pipeline stage")
 register_stage = STAGES.register
@@ -51,8 +55,6 @@ class CycleContext:
     @property
     def trainer(self):
         if self._trainer is None:
-            from facegan.training import Trainer
-
             started, started_cpu = time.perf_counter(), time.process_time()
             resume = bool(list_checkpoints(self.run.saved_models))
             # On resume the trainer applies the config's learning rates and betas, so a rate
@@ -64,8 +66,11 @@ class CycleContext:
 
 
 def resolve_stage(spec: StageSpec) -> Callable[..., Any]:
-    """The function a stage names; registered names are checked first."""
+    """The function a stage names; registered stages are checked first, then the registered
+    end-of-epoch callbacks (`facegan.callbacks`), run on the cycle's trainer."""
     if not spec.is_entry_point:
+        if spec.use not in STAGES and spec.use in CALLBACKS:
+            return _callback_stage(spec.use)
         return STAGES.get(spec.use).builder
     module_name, _, attribute = spec.use.partition(":")
     try:
@@ -94,9 +99,10 @@ def check_stage(spec: StageSpec) -> None:
             raise FaceganError(f"stage {spec.use!r}: module {module_name} not found; put it "
                                "on PYTHONPATH or fix the name")
         return
-    if spec.use not in STAGES:
+    if spec.use not in STAGES and spec.use not in CALLBACKS:
         raise FaceganError(f"unknown pipeline stage {spec.use!r}; valid choices: "
-                           f"{', '.join(STAGES.names())}, or a module:function entry point")
+                           f"{', '.join(STAGES.names() + CALLBACKS.names())}, or a "
+                           "module:function entry point")
     stage_options(spec)
 
 
@@ -104,9 +110,26 @@ def stage_options(spec: StageSpec) -> dict[str, Any]:
     """The options as keyword arguments (validated and defaulted for registered stages)."""
     if spec.is_entry_point:
         return dict(spec.options)
-    options_class = STAGES.get(spec.use).config_class
+    registry = STAGES if spec.use in STAGES else CALLBACKS
+    options_class = registry.get(spec.use).config_class
     validated = validate_section(options_class, dict(spec.options), f"{spec.use}.options")
     return dataclasses.asdict(validated)
+
+
+def _callback_stage(name: str) -> Callable[..., Any]:
+    """A stage that runs the end-of-epoch callback ``name`` on the cycle's trainer, even when
+    the run's config turns it off for in-training use."""
+
+    def stage(context: CycleContext) -> None:
+        trainer = context.trainer
+        epoch_context = trainer.epoch_context()
+        callback = CALLBACKS.get(name).builder(epoch_context)
+        if callback is None:
+            raise FaceganError(f"stage {name!r}: the run's config turns this callback off "
+                               "(e.g. log.histograms=false); turn it on or drop the stage")
+        callback.on_epoch_end(epoch_context)
+
+    return stage
 
 
 # -- built-in stages ------------------------------------------------------------------------
@@ -134,15 +157,10 @@ class SamplesOptions:
 
 @register_stage("samples", config=SamplesOptions)
 def samples(context: CycleContext, n: int, seed: int) -> None:
-    """A grid of ``n`` images from the saved generator, loaded on its own as ``facegan
+    """A grid of ``n`` images from the saved model, loaded on its own as ``facegan
     generate`` would: ``visualizations/samples_seed<seed>/epoch_NNN.png``."""
-    import torch
-
-    from facegan.sampling import generate_images, load_for_generation
-    from facegan.viz.grids import save_grid
-
-    generator, meta = load_for_generation(context.run.saved_models / "generator")
-    images = generate_images(generator, n, seed, torch.device("cpu"))
+    model, meta = load_model(context.run.saved_model)
+    images = generate_images(model, n, seed, torch.device("cpu"))
     save_grid(images, context.run.visualizations / f"samples_seed{seed}"
               / f"epoch_{meta['epoch']:03d}.png")
 
@@ -151,7 +169,7 @@ def samples(context: CycleContext, n: int, seed: int) -> None:
 def keep_generator(context: CycleContext) -> None:
     """Copy the saved generator to ``saved_models/generator_epoch_NNN/`` (checkpoints rotate;
     these stay). Use ``every`` to keep one every N epochs."""
-    source = context.run.saved_models / "generator"
+    source = context.run.saved_model
     target = context.run.saved_models / f"generator_epoch_{context.cycle:03d}"
     with atomic_directory(target) as tmp:
         for item in source.iterdir():

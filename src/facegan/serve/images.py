@@ -1,20 +1,20 @@
 """Seeds -> latent noise -> images -> PNG bytes, all in memory.
 
-The noise is drawn exactly as `facegan.sampling.generate_images` draws it, so a seed gives the
-same images here as ``facegan generate --seed``; truncation only redraws the entries that fall
-outside ``[-truncation, truncation]``.
+The noise is drawn exactly as `facegan.methods.base.SamplingModel.noise` draws it, so a seed
+gives the same images here as ``facegan generate --seed``; truncation only redraws the entries
+that fall outside ``[-truncation, truncation]``.
 """
 
 from __future__ import annotations
 
 import base64
 import io
-import math
 
 import torch
 from PIL import Image
 from torchvision.utils import make_grid
 
+from facegan.sampling import generation
 from facegan.viz.grids import grid_columns
 
 
@@ -36,17 +36,9 @@ def seeded(seed: int) -> torch.Generator:
 
 
 def slerp(a: torch.Tensor, b: torch.Tensor, steps: int) -> torch.Tensor:
-    """``steps`` points from ``a`` to ``b`` (both ``(D,)``) along the great circle, ``(steps, D)``.
-
-    Gaussian noise concentrates near a sphere; a straight line between two samples passes
-    through its low-density inside, so the middle images of a linear path look washed out.
-    """
-    t = torch.linspace(0, 1, steps)[:, None]
-    cos = torch.dot(a / a.norm(), b / b.norm()).clamp(-1, 1)
-    omega = torch.arccos(cos)
-    if omega.abs() < 1e-6:
-        return torch.lerp(a, b, t)
-    return (torch.sin((1 - t) * omega) * a + torch.sin(t * omega) * b) / math.sin(omega)
+    """``steps`` points from ``a`` to ``b`` (both ``(D,)``) along the great circle, ``(steps, D)``
+    (`facegan.sampling.generation.slerp`, as ``facegan generate --mode interpolate``)."""
+    return generation.slerp(a[None], b[None], torch.linspace(0, 1, steps))[0]
 
 
 def to_uint8(images: torch.Tensor) -> torch.Tensor:

@@ -12,12 +12,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 import torch
-from torch import nn
 
 from facegan.conditions import ConditionSpec
 from facegan.errors import FaceganError
 from facegan.export import META_KEY, require_onnx
-from facegan.sampling import load_generator, resolve_generator_dir
+from facegan.methods.base import SamplingModel
+from facegan.methods.io import load_model_dir
+from facegan.sampling import resolve_generator_dir
 
 Backend = Literal["pytorch", "onnx"]
 # z (N, latent_dim), c (N,) / (N, L) / (N, E) or None -> images (N, C, H, W) in [-1, 1]
@@ -54,20 +55,18 @@ class ServedModel:
         }
 
 
-def torch_model(name: str, generator: nn.Module, meta: dict[str, Any],
+def torch_model(name: str, model: SamplingModel, meta: dict[str, Any],
                 device: torch.device = torch.device("cpu"), metrics: dict | None = None,
                 ) -> ServedModel:
-    """Serve an ``nn.Module`` following ``G(z, c=None)``, described by its generator.json."""
-    generator = generator.to(device).eval()
+    """Serve a saved model through its own sampling path (`SamplingModel.decode`)."""
+    model.to(device)
 
-    @torch.no_grad()
     def run(z: torch.Tensor, c: torch.Tensor | None) -> torch.Tensor:
-        args = (z.to(device),) if c is None else (z.to(device), c.to(device))
-        return generator(*args).cpu()
+        return model.decode(z, c).cpu()
 
-    return ServedModel(name, "pytorch", int(generator.latent_dim), meta["data"], run,
-                       _training(meta), metrics or {},
-                       conditional=bool(getattr(generator, "conditional", True)))
+    (latent_dim,) = model.noise_shape
+    return ServedModel(name, "pytorch", int(latent_dim), meta["data"], run, _training(meta),
+                       metrics or {}, conditional=model.conditional)
 
 
 def onnx_model(name: str, path: Path) -> ServedModel:
@@ -104,8 +103,8 @@ def load_served_model(name: str, path: Path, device: torch.device) -> ServedMode
         raise FaceganError(f"{path} is not something facegan serve runs; pass a run directory, "
                            "a checkpoint folder (safetensors) or an .onnx export")
     directory = resolve_generator_dir(path)
-    generator, meta = load_generator(directory)
-    return torch_model(name, generator, meta, device, _last_metrics(directory))
+    model, meta = load_model_dir(directory)
+    return torch_model(name, model, meta, device, _last_metrics(directory))
 
 
 def parse_model_option(option: str) -> tuple[str, Path]:

@@ -1,14 +1,15 @@
 """Checkpoints: one directory per checkpoint, written atomically, never pickling modules.
 
-``saved_models/checkpoint_<step>/`` holds ``generator.safetensors`` + ``generator.json``
-(loadable alone), ``discriminator.safetensors``, ``training_state.pt`` (optimizer states, RNG
-states, fp16 gradient-scaler states; loaded with ``weights_only=True``), ``checkpoint.json``
-(counters) and ``config.yaml``.
+``saved_models/checkpoint_<step>/`` holds the saved model (``generator.json`` plus the sampling
+networks' weights, loadable alone: ``facegan generate`` takes a checkpoint), one
+``<network>.safetensors`` for every other network (a GAN's ``discriminator.safetensors``),
+``training_state.pt`` (optimizer states by network, RNG states, fp16 gradient-scaler states;
+loaded with ``weights_only=True``), ``checkpoint.json`` (counters) and ``config.yaml``.
 
-With an EMA of the generator (``train.ema_decay > 0``), ``generator.safetensors`` holds the
-*averaged* weights -- the ones to sample from, so ``facegan generate`` and ``load_generator``
-get them without knowing about EMA -- and ``generator_raw.safetensors`` the weights being
-trained, which only resuming needs.
+A network with an EMA (a GAN's generator with ``train.ema_decay > 0``) is saved as the
+*averaged* weights -- the ones to sample from, so a saved model gets them without knowing about
+EMA -- and ``<network>_raw.safetensors`` holds the weights being trained, which only resuming
+needs.
 """
 
 from __future__ import annotations
@@ -21,18 +22,17 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file
 from torch import nn
 
 from facegan.config import Config
-from facegan.data.base import DataInfo
+from facegan.datainfo import DataInfo
 from facegan.errors import FaceganError
-from facegan.models.base import GANModels
-from facegan.models.io import save_generator
+from facegan.methods.base import Sampler
+from facegan.methods.io import save_model, save_weights, weights_file
 from facegan.runs import atomic_directory
 
 PREFIX = "checkpoint_"
-RAW_GENERATOR = "generator_raw.safetensors"
 
 
 @dataclass
@@ -57,21 +57,26 @@ def list_checkpoints(saved_models: Path) -> list[Path]:
     return sorted(found, key=lambda p: p.name)
 
 
-def _weights(module: nn.Module) -> dict[str, torch.Tensor]:
-    return {k: v.detach().cpu().contiguous() for k, v in module.state_dict().items()}
+def raw_weights_file(directory: Path, network: str) -> Path:
+    return directory / f"{network}_raw.safetensors"
 
 
-def save_checkpoint(saved_models: Path, *, config: Config, info: DataInfo, models: GANModels,
-                    optimizers: dict[str, torch.optim.Optimizer], rng_state: dict[str, Any],
-                    counters: Counters, keep: int, ema_generator: nn.Module | None = None,
+def save_checkpoint(saved_models: Path, *, config: Config, info: DataInfo, sampler: Sampler,
+                    networks: dict[str, nn.Module], optimizers: dict[str, torch.optim.Optimizer],
+                    rng_state: dict[str, Any], counters: Counters, keep: int,
+                    averages: dict[str, nn.Module] | None = None,
                     grad_scalers: dict[str, Any] | None = None) -> Path:
+    """Write ``checkpoint_<step>/``; ``averages`` maps a network name to its EMA copy."""
+    averages = averages or {}
     final = checkpoint_path(saved_models, counters.step)
     with atomic_directory(final) as tmp:
-        save_generator(tmp, ema_generator if ema_generator is not None else models.generator,
-                       config.model, info, epoch=counters.epoch, step=counters.step)
-        if ema_generator is not None:
-            save_file(_weights(models.generator), str(tmp / RAW_GENERATOR))
-        save_file(_weights(models.discriminator), str(tmp / "discriminator.safetensors"))
+        save_model(tmp, sampler, {**networks, **averages}, config.model, info,
+                   epoch=counters.epoch, step=counters.step)
+        for name, module in networks.items():
+            if name in averages:
+                save_weights(raw_weights_file(tmp, name), module)
+            elif name not in sampler.networks:
+                save_weights(weights_file(tmp, name), module)
         torch.save({"optimizers": {k: o.state_dict() for k, o in optimizers.items()},
                     "rng": rng_state, "grad_scalers": grad_scalers or {}},
                    tmp / "training_state.pt")
@@ -82,25 +87,27 @@ def save_checkpoint(saved_models: Path, *, config: Config, info: DataInfo, model
     return final
 
 
-def load_checkpoint(path: Path, *, models: GANModels,
+def load_checkpoint(path: Path, *, networks: dict[str, nn.Module],
                     optimizers: dict[str, torch.optim.Optimizer],
-                    ema_generator: nn.Module | None = None) -> tuple[Counters, dict[str, Any]]:
-    """Restore weights, optimizer states and the EMA in place; return the counters and the
+                    averages: dict[str, nn.Module] | None = None,
+                    ) -> tuple[Counters, dict[str, Any]]:
+    """Restore weights, optimizer states and the EMAs in place; return the counters and the
     rest of the training state (``"rng"``, ``"grad_scalers"``).
 
-    A run may switch EMA on or off when resuming: without a saved average the EMA starts
+    A run may switch an EMA on or off when resuming: without a saved average the EMA starts
     from the trained weights.
     """
-    has_ema = (path / RAW_GENERATOR).is_file()
-    generator_file = path / "generator.safetensors"
+    averages = averages or {}
     try:
-        models.generator.load_state_dict(
-            load_file(str(path / RAW_GENERATOR if has_ema else generator_file)))
-        models.discriminator.load_state_dict(load_file(str(path / "discriminator.safetensors")))
-        if ema_generator is not None:
-            ema_generator.load_state_dict(load_file(str(generator_file)) if has_ema
-                                          else models.generator.state_dict())
-    except RuntimeError as exc:
+        for name, module in networks.items():
+            raw = raw_weights_file(path, name)
+            module.load_state_dict(load_file(str(raw if raw.is_file()
+                                                 else weights_file(path, name))))
+        for name, average in averages.items():
+            saved = weights_file(path, name) if raw_weights_file(path, name).is_file() else None
+            average.load_state_dict(load_file(str(saved)) if saved is not None
+                                    else networks[name].state_dict())
+    except (RuntimeError, FileNotFoundError) as exc:
         raise FaceganError(f"checkpoint {path} does not fit this model ({str(exc)[:120]}...); "
                            "the model section must match the run's config.yaml") from None
     state = torch.load(path / "training_state.pt", map_location="cpu", weights_only=True)

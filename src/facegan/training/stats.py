@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import torch
+from torchvision.utils import make_grid
 
 from facegan.errors import FaceganError
 
@@ -60,7 +61,7 @@ class TensorBoardSink:
 
 class WandbSink:
     """Weights & Biases: the scalars TensorBoard gets, and each epoch's sample grid and weight and
-    gradient histograms (`log_epoch`).
+    gradient histograms (`log_epoch`, called by the ``wandb`` epoch callback).
 
     Runs offline (files under ``<run>/wandb/``, upload later with ``wandb sync``) unless the
     user is logged in (``WANDB_API_KEY`` or ``wandb login``); ``WANDB_MODE`` overrides. The W&B
@@ -82,21 +83,15 @@ class WandbSink:
     def write(self, record: dict[str, Any]) -> None:
         self.run.log({k: v for k, v in record.items() if k != "step"}, step=record["step"])
 
-    def log_epoch(self, step: int, samples: torch.Tensor, models: dict[str, torch.nn.Module]
-                  ) -> None:
-        """``samples (N, C, H, W)`` in [-1, 1] as one grid, and every layer's histograms."""
-        from torchvision.utils import make_grid
-
-        from facegan.viz.histograms import histograms
-
+    def log_epoch(self, step: int, samples: torch.Tensor,
+                  histograms: dict[str, tuple[torch.Tensor, torch.Tensor]]) -> None:
+        """``samples (N, C, H, W)`` in [-1, 1] as one grid, and ``name -> (counts, edges)``
+        histograms."""
         grid = make_grid(samples, nrow=math.ceil(math.sqrt(len(samples))), normalize=True,
                          value_range=(-1, 1))
         values: dict[str, Any] = {"samples": self._wandb.Image(grid)}
-        for model_name, module in models.items():
-            for of in ("weights", "gradients"):
-                for name, counts, edges in histograms(module, of):
-                    values[f"{model_name}/{of}/{name}"] = self._wandb.Histogram(
-                        np_histogram=(counts.numpy(), edges.numpy()))
+        for name, (counts, edges) in histograms.items():
+            values[name] = self._wandb.Histogram(np_histogram=(counts.numpy(), edges.numpy()))
         self.run.log(values, step=step)
 
     def close(self) -> None:

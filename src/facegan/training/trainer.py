@@ -1,14 +1,17 @@
-"""The one training loop. It knows phases, optimizers, checkpoints and stats, never a model.
+"""The one training loop. It knows networks, phases, optimizers, checkpoints and stats, never
+what a network is for.
 
-An iteration takes one batch and runs each phase of the objective whose turn it is (e.g. the
-critic on every batch, the generator on every fifth). The data order of every epoch is a
-function of (seed, epoch), and every random draw in a step comes from a generator whose state is
-checkpointed, so a run resumed from any checkpoint continues bit for bit.
+The method (`facegan.methods`) names its networks, their optimizers and its phases; an
+iteration takes one batch and runs each phase whose turn it is (e.g. a GAN's critic on every
+batch, its generator on every fifth). The data order of every epoch is a function of (seed,
+epoch), and every random draw in a step comes from a generator whose state is checkpointed, so
+a run resumed from any checkpoint continues bit for bit.
 
-Options that the objectives never see: DiffAugment and the fp16 loss scale reach them through
-the discriminator view (`TrainingCritic`), autocast wraps their forward passes, the EMA of the
-generator follows each generator step, and the NaN/Inf guard (`guard`) stops a diverged run,
-restores the last good checkpoint and says so.
+Options that methods never see: autocast wraps their forward passes, the fp16 loss scale
+reaches them through the `StepContext`, the EMA the method asks for follows each step of its
+network, and the NaN/Inf guard (`guard`) stops a diverged run, restores the last good
+checkpoint and says so. End-of-epoch work (grids, plots, evaluation, TensorBoard) is done by
+callbacks (`facegan.training.callbacks`).
 """
 
 from __future__ import annotations
@@ -24,23 +27,22 @@ import torch
 from torch.utils.data import DataLoader
 from tqdm import tqdm
 
-from facegan.conditioning import fixed_conditions, grid_columns
+from facegan.conditions import fixed_conditions, label_grid_columns
 from facegan.config import Config, config_from_dict, read_yaml
 from facegan.data.base import build_dataset
 from facegan.errors import FaceganError
-from facegan.models.base import GANModels, build_models
-from facegan.models.io import save_generator
-from facegan.objectives import Batch, build_objective
+from facegan.methods.base import Batch, SamplingModel, StepContext, build_method
+from facegan.methods.io import save_model
 from facegan.runs import RunDir, atomic_directory, atomic_write_text
+from facegan.training.callbacks import EpochContext, build_callbacks
 from facegan.training.checkpoint import (
     Counters,
     list_checkpoints,
     load_checkpoint,
     save_checkpoint,
 )
-from facegan.training.critic import TrainingCritic
 from facegan.training.distributed import DistributedInfo
-from facegan.training.ema import GeneratorEMA
+from facegan.training.ema import NetworkEMA
 from facegan.training.guard import NonFiniteError, check_losses, check_record, check_weights
 from facegan.training.interrupt import StopRequest
 from facegan.training.precision import MixedPrecision, check_precision
@@ -51,21 +53,8 @@ from facegan.training.stats import (
     WandbSink,
     truncate_metrics,
 )
-from facegan.viz.architecture import save_architecture
-from facegan.viz.grids import save_grid
-from facegan.viz.histograms import plot_weight_histograms
-from facegan.viz.plots import plot_losses
-from facegan.viz.progression import save_progression
 
 log = logging.getLogger(__name__)
-
-PROGRESS_NAMES = {
-    "discriminator/loss": "D",
-    "generator/loss": "G",
-    "discriminator/wasserstein_distance": "W",
-    "discriminator/gradient_penalty": "GP",
-}
-
 
 @dataclass
 class TrainResult:
@@ -125,51 +114,66 @@ class Trainer:
                                  * self.dist.world_size)
         self.epochs = planned_epochs(train.epochs, train.max_images, self.images_per_epoch)
         self.memory_format = torch.channels_last if train.channels_last else torch.contiguous_format
-        self.models = build_models(config.model, self.info)
-        for module in self.models:
+        self.method = build_method(config, self.info)
+        self.networks = self.method.build_networks()
+        for module in self.networks.values():
             module.to(self.device, memory_format=self.memory_format).train()
-        self.objective = build_objective(config.objective, train, self.info)
-        self.objective.check_models(self.models, self.info)
+        self.method.check(self.networks)
         self.optimizers = {
-            "generator": torch.optim.Adam(self.models.generator.parameters(), lr=train.g_lr,
-                                          betas=train.g_betas),
-            "discriminator": torch.optim.Adam(self.models.discriminator.parameters(),
-                                              lr=train.d_lr, betas=train.d_betas),
-        }
+            name: torch.optim.Adam(self.networks[name].parameters(), lr=spec.lr, betas=spec.betas)
+            for name, spec in self.method.optimizers().items()}
         self.precision = MixedPrecision(train.precision, self.device, list(self.optimizers))
-        self.ema = (GeneratorEMA(self.models.generator, train.ema_decay, train.ema_rampup)
-                    if train.ema_decay > 0 else None)
+        spec = self.method.ema
+        self.ema = (NetworkEMA(self.networks[spec.network], spec.decay, spec.rampup)
+                    if spec is not None else None)
         self.rng = torch.Generator(device=self.device)
         self.rng.manual_seed(self.seed)
-        self.critic = TrainingCritic(self.models.discriminator, train.diffaugment, self.rng)
-        self.training_models = GANModels(self.models.generator, self.critic)  # objectives see it
         # Checking every step costs a host sync per loss: free on the CPU, not on a GPU.
         self.check_each_step = self.device.type == "cpu"
         self.check_losses = train.precision != "fp16"  # fp16 overflows are the scaler's job
-        self.fixed_noise = torch.randn(
-            config.log.num_samples, self.models.generator.latent_dim,
-            generator=torch.Generator().manual_seed(config.run.seed)).to(self.device)
+        self.model = SamplingModel(self.method.sampler, self.sampling_networks, self.info)
+        self.fixed_noise = self.model.noise(
+            config.log.num_samples, torch.Generator().manual_seed(config.run.seed))
         self.fixed_conditions: torch.Tensor | None = None
         self.grid_columns: int | None = None
-        if getattr(self.models.generator, "conditional", False):
-            # The grid of a conditional generator shows fixed labels too (a column per class).
+        if self.model.conditional:
+            # The grid of a conditional model shows fixed labels too (a column per class).
             self.fixed_conditions = fixed_conditions(self.info, config.log.num_samples,
-                                                     config.run.seed, self.dataset).to(self.device)
-            self.grid_columns = grid_columns(self.info, config.log.num_samples)
+                                                     config.run.seed, self.dataset)
+            self.grid_columns = label_grid_columns(self.info, config.log.num_samples)
         self.counters = Counters()
         self.last_checkpoint: Path | None = None
-        self.evaluator = None
-        if config.eval.every > 0 and self.dist.is_main:
-            from facegan.metrics.training_hook import TrainingEvaluator
-
-            self.evaluator = TrainingEvaluator(config, self.dataset, self.run, self.device,
-                                               self.models.generator, progress=self.progress)
+        self.sinks: list[Any] = []
+        self.callbacks = build_callbacks(self.epoch_context()) if self.dist.is_main else []
         if resume:
             self._resume()
         elif self.dist.is_main:
             self.run.create()
             atomic_write_text(self.run.config_file, config.to_yaml())
-            save_architecture(self.run.architecture_file, self.models, self.info)
+            for callback in self.callbacks:
+                callback.on_run_created(self.epoch_context())
+
+    @property
+    def sampling_networks(self) -> dict[str, torch.nn.Module]:
+        """The networks to sample from and to save: the EMA where there is one."""
+        networks = {name: self.networks[name] for name in self.method.sampler.networks}
+        if self.ema is not None:
+            networks[self.method.ema.network] = self.ema.module
+        return networks
+
+    @property
+    def averages(self) -> dict[str, torch.nn.Module]:
+        return {self.method.ema.network: self.ema.module} if self.ema is not None else {}
+
+    def epoch_context(self) -> EpochContext:
+        """What the end-of-epoch callbacks see, as of now."""
+        return EpochContext(
+            config=self.config, run=self.run, info=self.info, dataset=self.dataset,
+            counters=self.counters, planned_epochs=self.epochs, method=self.method,
+            model=self.model,
+            networks=self.networks, fixed_noise=self.fixed_noise,
+            fixed_conditions=self.fixed_conditions, grid_columns=self.grid_columns,
+            reporter=getattr(self, "reporter", None), sinks=self.sinks)
 
     # -- setup -------------------------------------------------------------------------------
 
@@ -198,13 +202,12 @@ class Trainer:
         """Put weights, EMA, optimizers, scalers, RNGs and counters back as ``checkpoint``
         has them and forget the metrics logged after it."""
         self.counters, state = load_checkpoint(
-            checkpoint, models=self.models, optimizers=self.optimizers,
-            ema_generator=self.ema.module if self.ema is not None else None)
-        train = self.config.train
-        for name, lr, betas in (("generator", train.g_lr, train.g_betas),
-                                ("discriminator", train.d_lr, train.d_betas)):
+            checkpoint, networks=self.networks, optimizers=self.optimizers,
+            averages=self.averages)
+        for name, spec in self.method.optimizers().items():
             for group in self.optimizers[name].param_groups:  # the config wins: users lower
-                group["lr"], group["betas"] = lr, betas  # the rates to resume a diverged run
+                group["lr"], group["betas"] = spec.lr, spec.betas  # the rates to resume a
+                # diverged run
         self.precision.load_state_dict(state["grad_scalers"])
         rng = state["rng"]
         torch.set_rng_state(rng["torch"])
@@ -229,18 +232,16 @@ class Trainer:
     def fit(self) -> TrainResult:
         """Train until ``train.epochs`` (or ``train.max_images``), a stop signal, or a
         divergence, which raises a `FaceganError` after restoring the last good checkpoint."""
-        sinks: list = []
-        self.tensorboard = self.wandb = None
+        sinks = self.sinks
+        sinks.clear()
         if self.dist.is_main:
             sinks.append(JsonlSink(self.run.metrics_file))
             if self.config.log.tensorboard:
-                self.tensorboard = TensorBoardSink(self.run.tensorboard)
-                sinks.append(self.tensorboard)
+                sinks.append(TensorBoardSink(self.run.tensorboard))
             if self.config.log.wandb:
-                self.wandb = WandbSink(self.run.path, self.config.to_dict(),
-                                       self.config.log.wandb_project)
-                sinks.append(self.wandb)
-        self.reporter = StatsReporter(sinks)
+                sinks.append(WandbSink(self.run.path, self.config.to_dict(),
+                                       self.config.log.wandb_project))
+        self.reporter = StatsReporter(list(sinks))
         self._clock = time.perf_counter() - self.counters.elapsed
         self._last_flushed_step = self.counters.step
         try:
@@ -258,8 +259,8 @@ class Trainer:
 
     def _recover(self, problem: NonFiniteError) -> str:
         """Go back to the last good checkpoint; return the one-line account for the user."""
-        train = self.config.train
-        lower = f"--set train.d_lr={train.d_lr / 2:g} --set train.g_lr={train.g_lr / 2:g}"
+        lower = " ".join(f"--set {spec.lr_key}={spec.lr / 2:g}"
+                         for spec in self.method.optimizers().values())
         if self.last_checkpoint is None:
             return (f"training diverged: {problem}, before the first checkpoint; start again "
                     f"with lower learning rates ({lower}) and another run.name")
@@ -308,25 +309,26 @@ class Trainer:
     def _step(self, batch: Batch) -> None:
         index = self.counters.step + 1
         images = batch.real.shape[0] * self.dist.world_size
-        for phase in self.objective.phases:
+        for phase in self.method.phases:
             if index % phase.every:
                 continue
-            for name, module in self.models._asdict().items():
+            for name, module in self.networks.items():
                 module.requires_grad_(name == phase.updates)
             optimizer = self.optimizers[phase.updates]
             optimizer.zero_grad(set_to_none=True)
-            self.critic.grad_scale = self.precision.grad_scale(phase.updates)
+            step = StepContext(self.rng, self.precision.grad_scale(phase.updates))
             with self.precision.autocast():
-                outputs = self.objective.compute(phase, self.training_models, batch, self.rng)
+                outputs = self.method.compute(phase, self.networks, batch, step)
             if self.check_each_step and self.check_losses:
                 check_losses(outputs, phase.name, index)
             self.precision.backward_and_step(outputs["loss"], optimizer, phase.updates)
-            if self.ema is not None and phase.updates == "generator":
-                self.ema.update(self.models.generator, images_per_step=images * phase.every,
+            if self.ema is not None and phase.updates == self.method.ema.network:
+                self.ema.update(self.networks[phase.updates],
+                                images_per_step=images * phase.every,
                                 images_seen=self.counters.images_seen + images)
             for key, value in outputs.items():
                 self.reporter.report(f"{phase.name}/{key}", value)
-        for module in self.models:
+        for module in self.networks.values():
             module.requires_grad_(True)
 
     def _flush_stats(self, bar: tqdm | None) -> None:
@@ -341,7 +343,8 @@ class Trainer:
         if self.check_losses:
             check_record(record, first_step, c.step)
         if bar is not None:
-            postfix = {short: f"{record[key]:.3g}" for key, short in PROGRESS_NAMES.items()
+            postfix = {short: f"{record[key]:.3g}"
+                       for key, short in self.method.progress_names.items()
                        if isinstance(record.get(key), float)}
             left = max(self.epochs * self.images_per_epoch - c.images_seen, 0)
             postfix["run ETA"] = tqdm.format_interval(c.elapsed / c.images_seen * left)
@@ -350,69 +353,41 @@ class Trainer:
     # -- end of epoch ------------------------------------------------------------------------
 
     def _end_epoch(self) -> None:
-        if self.evaluator is not None:  # eval/* values join this epoch's last metrics line
-            self.evaluator.after_epoch(self.counters, self.sampling_generator, self.reporter)
+        context = self.epoch_context()
+        due = [callback for callback in self.callbacks if callback.due(context)]
+        for callback in due:  # those that report stats: their values join this epoch's line
+            if callback.reports_stats:
+                callback.on_epoch_end(context)
         self._flush_stats(None)
+        for callback in due:
+            if not callback.reports_stats:
+                callback.on_epoch_end(context)
         if self.dist.is_main:
-            epoch = self.counters.epoch
-            samples = self.sample_fixed()
-            save_grid(samples, self.run.samples / f"epoch_{epoch:03d}.png", self.grid_columns)
-            plot_losses(self.run.metrics_file, self.run.visualizations / "losses.png")
-            save_progression(self.run)
-            if self.config.log.histograms:
-                plot_weight_histograms(self.models._asdict(),
-                                       self.run.histograms / f"epoch_{epoch:03d}.png",
-                                       title=f"epoch {epoch}")
-            if self.tensorboard is not None:
-                writer = self.tensorboard.writer
-                writer.add_images("samples", samples.add(1).div(2).clamp(0, 1), epoch)
-                for model_name, module in self.models._asdict().items():
-                    for name, param in module.named_parameters():
-                        writer.add_histogram(f"{model_name}/{name}", param.detach().cpu(), epoch)
-                        if param.grad is not None:  # the gradients of the epoch's last step
-                            writer.add_histogram(f"{model_name}/grad/{name}",
-                                                 param.grad.detach().cpu(), epoch)
-                writer.flush()
-            if self.wandb is not None:
-                self.wandb.log_epoch(self.counters.step, samples, self.models._asdict())
-            log.info("epoch %d/%d done (%d images): %s", epoch, self.epochs,
+            log.info("epoch %d/%d done (%d images): %s", self.counters.epoch, self.epochs,
                      self.counters.images_seen,
                      ", ".join(f"{k}={v:.4g}" for k, v in self.reporter.last.items()
-                               if k in PROGRESS_NAMES and isinstance(v, float)))
+                               if k in self.method.progress_names and isinstance(v, float)))
         self._save()
 
-    @property
-    def sampling_generator(self) -> torch.nn.Module:
-        """The generator to draw samples from and to save: the EMA when there is one."""
-        return self.ema.module if self.ema is not None else self.models.generator
-
-    @torch.no_grad()
     def sample_fixed(self) -> torch.Tensor:
-        """The fixed-noise grid images ``(num_samples, C, H, W)`` in [-1, 1]."""
-        generator = self.sampling_generator
-        was_training = generator.training
-        generator.eval()
-        try:
-            return generator(self.fixed_noise, self.fixed_conditions).cpu()
-        finally:
-            generator.train(was_training)
+        """The fixed-noise grid images ``(num_samples, C, H, W)`` in [-1, 1] on the CPU."""
+        return self.epoch_context().samples()
 
     def _save(self) -> None:
-        """Write a checkpoint and the saved generator, after checking the weights are finite
-        so that every checkpoint is one the NaN guard can go back to."""
+        """Write a checkpoint and the saved model, after checking the weights are finite so
+        that every checkpoint is one the NaN guard can go back to."""
         if not self.dist.is_main:
             return
-        modules = self.models._asdict()
-        if self.ema is not None:
-            modules["EMA generator"] = self.ema.module
-        check_weights(modules, self.counters.step)
+        check_weights({**self.networks,
+                       **{f"EMA {name}": m for name, m in self.averages.items()}},
+                      self.counters.step)
         self.counters.elapsed = time.perf_counter() - self._clock
         self.last_checkpoint = save_checkpoint(
-            self.run.saved_models, config=self.config, info=self.info, models=self.models,
-            optimizers=self.optimizers, rng_state=self._rng_state(), counters=self.counters,
-            keep=self.config.run.keep_checkpoints,
-            ema_generator=self.ema.module if self.ema is not None else None,
+            self.run.saved_models, config=self.config, info=self.info,
+            sampler=self.method.sampler, networks=self.networks, optimizers=self.optimizers,
+            rng_state=self._rng_state(), counters=self.counters,
+            keep=self.config.run.keep_checkpoints, averages=self.averages,
             grad_scalers=self.precision.state_dict())
-        with atomic_directory(self.run.saved_models / "generator") as tmp:
-            save_generator(tmp, self.sampling_generator, self.config.model, self.info,
-                           epoch=self.counters.epoch, step=self.counters.step)
+        with atomic_directory(self.run.saved_model) as tmp:
+            save_model(tmp, self.method.sampler, self.sampling_networks, self.config.model,
+                       self.info, epoch=self.counters.epoch, step=self.counters.step)

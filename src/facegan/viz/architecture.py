@@ -6,17 +6,12 @@ the model really computes, whatever its code looks like.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import torch
 from torch import nn
-
-from facegan.conditions import ConditionSpec
-from facegan.data.base import DataInfo
-from facegan.models.base import GANModels
-
-BATCH = 2
 
 
 def _shape(value: Any) -> str:
@@ -70,19 +65,17 @@ def summarize(module: nn.Module, *inputs: Any) -> str:
     return "\n".join(lines)
 
 
-def architecture_summary(models: GANModels, info: DataInfo) -> str:
-    """Both models' tables, generator first; inputs are built from the data description."""
-    device = next(models.generator.parameters()).device
-    c = ConditionSpec.for_generator(models.generator, info.to_dict()).example(BATCH)
-    c = None if c is None else c.to(device)
-    z = torch.zeros(BATCH, models.generator.latent_dim, device=device)
-    args = (z,) if c is None else (z, c)
-    generator_text = summarize(models.generator, *args)
-    x = torch.zeros(BATCH, info.channels, info.image_size, info.image_size, device=device)
-    discriminator_text = summarize(models.discriminator, *((x,) if c is None else (x, c)))
-    return (f"generator ({type(models.generator).__name__})\n{generator_text}\n\n"
-            f"discriminator ({type(models.discriminator).__name__})\n{discriminator_text}\n")
+def architecture_summary(networks: Mapping[str, nn.Module],
+                         inputs: Mapping[str, tuple[Any, ...]]) -> str:
+    """Every network's table, in the method's order; ``inputs[name]`` are its example inputs
+    (None entries, e.g. an unconditional model's ``c``, are left out)."""
+    parts = []
+    for name, network in networks.items():
+        args = tuple(x for x in inputs[name] if x is not None)
+        parts.append(f"{name} ({type(network).__name__})\n{summarize(network, *args)}\n")
+    return "\n".join(parts)
 
 
-def save_architecture(path: Path, models: GANModels, info: DataInfo) -> None:
-    path.write_text(architecture_summary(models, info))
+def save_architecture(path: Path, networks: Mapping[str, nn.Module],
+                      inputs: Mapping[str, tuple[Any, ...]]) -> None:
+    path.write_text(architecture_summary(networks, inputs))

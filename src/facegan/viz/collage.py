@@ -9,13 +9,11 @@ from __future__ import annotations
 import torch
 from PIL import Image
 
-from facegan.conditions import ConditionSpec
 from facegan.config import config_from_dict, read_yaml
 from facegan.data.base import build_dataset
 from facegan.errors import FaceganError
-from facegan.generation import run_generator, seeded_noise
 from facegan.runs import RunDir
-from facegan.sampling import load_for_generation
+from facegan.sampling import load_model
 from facegan.viz.compose import labelled_grid, side_by_side, to_uint8
 from facegan.viz.modes import square_rows
 
@@ -29,14 +27,13 @@ def real_vs_generated(run: RunDir, n: int = 16, seed: int = 0,
     n = min(n, len(dataset))
     chosen = torch.randperm(len(dataset), generator=torch.Generator().manual_seed(seed))[:n]
     real, labels = zip(*(dataset[int(i)] for i in chosen), strict=True)
-    generator, meta = load_for_generation(run.path)
-    cond = ConditionSpec.for_generator(generator, meta["data"])
+    model, _ = load_model(run.path)
+    cond = model.condition
     conditions = torch.stack(labels) if cond.kind != "none" else None
     if cond.kind == "embedding" and tuple(conditions.shape) != (n, cond.embedding_dim):
         raise FaceganError(f"the dataset's labels {tuple(conditions.shape[1:])} are not the "
                            f"({cond.embedding_dim},) embeddings this generator takes")
-    fake = run_generator(generator, seeded_noise(n, generator.latent_dim, seed), conditions,
-                         device)
+    fake = model.to(device).draw(model.seeded_noise(n, seed), conditions)
     panels = [labelled_grid(to_uint8(square_rows(images)))
               for images in (torch.stack(real), fake)]
     titles = ["real", "generated, same labels" if conditions is not None else "generated"]

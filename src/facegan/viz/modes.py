@@ -8,7 +8,7 @@ from pathlib import Path
 import torch
 from PIL import Image
 
-from facegan.generation import ImageRows
+from facegan.sampling.generation import ImageRows
 from facegan.viz.compose import labelled_grid, save_gif, to_uint8
 
 

@@ -14,14 +14,18 @@ from typing import Any
 import torch
 import yaml
 
-from facegan.conditions import ConditionSpec
+from facegan.config import config_from_dict, read_yaml
+from facegan.datainfo import DataInfo
 from facegan.errors import FaceganError
-from facegan.generation import interpolate, per_label
+from facegan.methods.base import build_method
 from facegan.runs import RunDir, atomic_write_text
+from facegan.sampling import load_model
+from facegan.sampling.generation import interpolate, per_label
 from facegan.viz import html
+from facegan.viz.architecture import save_architecture
 from facegan.viz.collage import real_vs_generated
 from facegan.viz.modes import draw_rows, save_interpolation_gif
-from facegan.viz.plots import plot_losses
+from facegan.viz.plots import metric_series, plot_losses
 from facegan.viz.progression import save_progression
 from facegan.viz.runfiles import epoch_files, generator_meta, open_run, raw_config, records
 
@@ -33,8 +37,6 @@ SAMPLES_WIDTH = 360  # pixels on the page for a whole sample grid, whatever its 
 
 def metric_rows(run_records: list[dict[str, Any]]) -> list[list[Any]]:
     """``[key, last, min, max]`` for every numeric key of metrics.jsonl, in key order."""
-    from facegan.viz.plots import metric_series
-
     return [[key, ys[-1], ys.min(), ys.max()]
             for key, (_, ys) in sorted(metric_series(run_records).items())]
 
@@ -53,21 +55,15 @@ def summary_line(config: dict[str, Any], run_records: list[dict[str, Any]]) -> s
 def ensure_architecture(run: RunDir) -> str:
     """architecture.txt, written from config.yaml and generator.json when the run predates it."""
     if not run.architecture_file.is_file():
-        from facegan.config import config_from_dict, read_yaml
-        from facegan.data.base import DataInfo
-        from facegan.models.base import build_models
-        from facegan.viz.architecture import save_architecture
-
         info = DataInfo.from_dict(generator_meta(run)["data"])
-        config = config_from_dict(read_yaml(run.config_file))
-        save_architecture(run.architecture_file, build_models(config.model, info), info)
+        method = build_method(config_from_dict(read_yaml(run.config_file)), info)
+        networks = method.build_networks()
+        save_architecture(run.architecture_file, networks, method.example_inputs(networks, 2))
     return run.architecture_file.read_text()
 
 
 def draw_generator_pictures(run: RunDir, device: torch.device, seed: int) -> list[str]:
     """Real vs generated, every label, and an interpolation; sections of the report."""
-    from facegan.sampling import load_for_generation
-
     viz = run.visualizations
     sections = []
     try:
@@ -76,14 +72,14 @@ def draw_generator_pictures(run: RunDir, device: torch.device, seed: int) -> lis
                                      html.image(viz / "real_vs_generated.png")))
     except FaceganError as exc:  # the data may live on another machine: report the rest
         sections.append(html.section("Real vs generated", html.note(f"not drawn: {exc}")))
-    generator, meta = load_for_generation(run.path)
-    cond = ConditionSpec.for_generator(generator, meta["data"])
+    model, _ = load_model(run.path)
+    cond = model.condition
     if cond.kind in ("class", "multilabel"):
-        draw_rows(per_label(generator, cond, 8, seed, device)).save(viz / "per_label.png")
+        draw_rows(per_label(model, 8, seed, device)).save(viz / "per_label.png")
         sections.append(html.section("Every label, the same noise",
                                      html.image(viz / "per_label.png")))
     if cond.kind != "embedding":  # an embedding model needs an embedding to interpolate under
-        rows = interpolate(generator, cond, 4, seed, device, steps=8)
+        rows = interpolate(model, 4, seed, device, steps=8)
         draw_rows(rows).save(viz / "interpolation.png")
         save_interpolation_gif(rows, viz / "interpolation.gif")
         sections.append(html.section(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -10,8 +9,9 @@ from typing import Any
 import yaml
 
 from facegan.errors import FaceganError
-from facegan.models.io import META
+from facegan.methods.io import is_saved_model, read_meta
 from facegan.runs import RunDir
+from facegan.training.stats import read_metrics
 
 EPOCH_FILE = re.compile(r"epoch_(\d+)\.png$")
 
@@ -31,8 +31,6 @@ def raw_config(run: RunDir) -> dict[str, Any]:
 
 
 def records(run: RunDir) -> list[dict[str, Any]]:
-    from facegan.training.stats import read_metrics  # not at the top: training imports viz
-
     return read_metrics(run.metrics_file)
 
 
@@ -48,12 +46,11 @@ def epoch_files(folder: Path) -> list[tuple[int, Path]]:
 
 
 def generator_meta(run: RunDir) -> dict[str, Any]:
-    """generator.json of the run's latest saved generator."""
-    path = run.saved_models / "generator" / META
-    if not path.is_file():
-        raise FaceganError(f"{run.path} has no saved generator yet ({path}); train at least one "
-                           "epoch first")
-    return json.loads(path.read_text())
+    """generator.json of the run's latest saved model."""
+    if not is_saved_model(run.saved_model):
+        raise FaceganError(f"{run.path} has no saved generator yet ({run.saved_model}); train "
+                           "at least one epoch first")
+    return read_meta(run.saved_model)
 
 
 def num_fixed_samples(run: RunDir) -> int:

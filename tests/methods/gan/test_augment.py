@@ -1,14 +1,14 @@
 import pytest
 import torch
 
-from facegan import losses
-from facegan.training.augment import (
+from facegan.methods.gan import losses
+from facegan.methods.gan.augment import (
     diff_augment,
     rand_brightness,
     rand_cutout,
     rand_translation,
 )
-from facegan.training.critic import TrainingCritic
+from facegan.methods.gan.critic import TrainingCritic
 
 POLICY = "color,translation,cutout"
 

@@ -2,9 +2,11 @@ import numpy as np
 import pytest
 import torch
 
-from facegan.conditioning import fixed_conditions, grid_columns
+from facegan.conditions import fixed_conditions
+from facegan.conditions import label_grid_columns as grid_columns
 from facegan.data.base import ImageTensorDataset
 from facegan.errors import FaceganError
+from facegan.methods.gan.sampler import gan_model
 from facegan.sampling import generate_images
 from tests.conftest import (
     CLASS_INFO,
@@ -38,12 +40,12 @@ def test_fixed_attributes_come_from_the_data_and_the_seed():
 
 
 def test_generation_conditions_fit_the_generator():
-    plain, _ = tiny_models("dcgan", CLASS_INFO)
+    plain = gan_model(tiny_models("dcgan", CLASS_INFO).generator, CLASS_INFO)
     with pytest.raises(FaceganError, match="unconditional"):
         generate_images(plain, 2, 0, torch.device("cpu"), labels=torch.tensor([0, 1]))
 
-    conditional, _ = tiny_models("resnet", EMBEDDING_INFO, g_condition="embedding",
-                                 d_condition="projection")
+    conditional = gan_model(tiny_models("resnet", EMBEDDING_INFO, g_condition="embedding",
+                                        d_condition="projection").generator, EMBEDDING_INFO)
     rows = torch.from_numpy(np.random.default_rng(0).normal(size=(2, 6)).astype(np.float32))
     e = rows.repeat(3, 1)[:5]  # (5, 6): the two embeddings, cycled
     images = generate_images(conditional, 5, 0, torch.device("cpu"), batch_size=2, labels=e)

@@ -3,10 +3,11 @@ import math
 import pytest
 import torch
 
-from facegan.config import TrainConfig, validate_section
+from facegan.conditions import shuffled_labels
+from facegan.config import Config, TrainConfig, validate_section
 from facegan.errors import FaceganError
+from facegan.methods.base import Batch, StepContext
 from facegan.models.base import GANModels
-from facegan.objectives import Batch, build_objective, shuffled_labels
 from facegan.registry import OBJECTIVES
 from tests.conftest import (
     CLASS_INFO,
@@ -41,7 +42,9 @@ CASES = [
 
 def make_objective(name, info, num_critic_steps=1, **fields):
     cfg = validate_section(OBJECTIVES.get(name).config_class, fields, "objective")
-    return build_objective(cfg, TrainConfig(num_critic_steps=num_critic_steps), info)
+    config = Config(data=None, model=None, objective=cfg,
+                    train=TrainConfig(num_critic_steps=num_critic_steps))
+    return OBJECTIVES.get(name).builder(cfg, config, info)
 
 
 def train_one_step(objective, models, batch, rng):
@@ -55,7 +58,7 @@ def train_one_step(objective, models, batch, rng):
         before = {name: [p.detach().clone() for p in m.parameters()]
                   for name, m in models._asdict().items()}
         optimizers[phase.updates].zero_grad(set_to_none=True)
-        out = objective.compute(phase, models, batch, rng)
+        out = objective.compute(phase, models._asdict(), batch, StepContext(rng))
         out["loss"].backward()
         optimizers[phase.updates].step()
         for name, module in models._asdict().items():
@@ -111,9 +114,9 @@ def test_r1_phase_is_scaled_by_its_interval():
 
     objective = make_objective("dcgan", UNLABELLED_INFO, r1_gamma=4.0, r1_every=8)
     models = GANModels(torch.nn.Identity(), Linear())
-    out = objective.compute(objective.phases[-1], models,
+    out = objective.compute(objective.phases[-1], models._asdict(),
                             Batch(torch.randn(3, 1, 2, 2), torch.full((3,), -1)),
-                            torch.Generator())
+                            StepContext(torch.Generator()))
     assert out["penalty"].item() == pytest.approx(9.0)
     assert out["loss"].item() == pytest.approx(4.0 / 2 * 9.0 * 8)
 
@@ -151,22 +154,23 @@ def test_acgan_needs_an_auxiliary_head_and_says_so_before_training(conditioning,
     models = tiny_models("dcgan", CLASS_INFO, **conditioning)
     objective = make_objective("acgan", CLASS_INFO)
     with pytest.raises(FaceganError, match=message):
-        objective.check_models(models, CLASS_INFO)
+        objective.check(models._asdict())
     batch = Batch(torch.zeros(4, 1, 16, 16), random_labels(CLASS_INFO, 4))
     with pytest.raises(FaceganError, match="set model.d_condition=aux"):
-        objective.compute(objective.phases[0], models, batch, torch.Generator())
+        objective.compute(objective.phases[0], models._asdict(), batch,
+                          StepContext(torch.Generator()))
     good = tiny_models("dcgan", CLASS_INFO, **AUX)
     good.discriminator.train()
-    objective.check_models(good, CLASS_INFO)
+    objective.check(good._asdict())
     assert good.discriminator.training
-    make_objective("hinge", CLASS_INFO).check_models(models, CLASS_INFO)
+    make_objective("hinge", CLASS_INFO).check(models._asdict())
 
 
 def test_embedding_objective_needs_an_embedding_conditioned_model():
     objective = make_objective("embedding", EMBEDDING_INFO)
     with pytest.raises(FaceganError, match="model.d_condition=projection"):
-        objective.check_models(tiny_models("resnet", EMBEDDING_INFO), EMBEDDING_INFO)
-    objective.check_models(tiny_models("resnet", EMBEDDING_INFO, **EMBEDDING), EMBEDDING_INFO)
+        objective.check(tiny_models("resnet", EMBEDDING_INFO)._asdict())
+    objective.check(tiny_models("resnet", EMBEDDING_INFO, **EMBEDDING)._asdict())
 
 
 def test_bad_r1_settings_are_refused():

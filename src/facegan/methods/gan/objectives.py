@@ -1,15 +1,15 @@
-"""Objectives: per-variant composition of losses into training phases.
+"""The GAN methods: per-variant composition of losses into training phases.
 
-An objective says which phases a training iteration has (which model each one updates, and on
-which batches it runs) and returns named loss tensors for a phase; ``"loss"`` is the one to
+A GAN method trains two networks, ``generator`` and ``discriminator``, built by the ``model``
+section's builder, with Adam from ``train.g_lr``/``g_betas`` and ``train.d_lr``/``d_betas``.
+It says which phases a training iteration has (which network each one updates, and on which
+batches it runs) and returns named loss tensors for a phase; ``"loss"`` is the one to
 back-propagate and the others are reported. Only the trainer calls ``backward`` and steps
-optimizers.
+optimizers. The generator can have an EMA (``train.ema_decay``); the discriminator sees every
+image through DiffAugment when ``train.diffaugment`` is set (`TrainingCritic`).
 
 Conditional generators (``generator.conditional``) get the batch's labels. Fake images are
-drawn for the batch's real labels in a random order (a permutation from the step's RNG):
-unlike uniform labels this follows the data's label distribution, keeps the correlations
-between attributes of multi-label data, and also works for face embeddings, which have no
-uniform distribution.
+drawn for the batch's real labels in a random order (`facegan.conditions.shuffled_labels`).
 
 Every objective can add R1 (``r1_gamma > 0``) as its own lazy phase that runs on every
 ``r1_every``-th batch, scaled by ``r1_every`` as in StyleGAN2 so its strength does not depend
@@ -18,53 +18,42 @@ on the interval.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from collections.abc import Mapping
+from typing import Any, Literal
 
 import torch
+from torch import nn
 
-from facegan import losses
-from facegan.conditioning import fixed_conditions
-from facegan.config import TrainConfig, config_dataclass
-from facegan.data.base import DataInfo
+from facegan.conditions import ConditionSpec, fixed_conditions, shuffled_labels
+from facegan.config import Config, config_dataclass
+from facegan.datainfo import DataInfo
 from facegan.errors import FaceganError
-from facegan.models.base import GANModels, discriminator_scores, split_discriminator_output
-from facegan.registry import OBJECTIVES, register_objective
+from facegan.methods.base import (
+    Batch,
+    EMASpec,
+    Method,
+    OptimizerSpec,
+    Phase,
+    StepContext,
+)
+from facegan.methods.gan import losses
+from facegan.methods.gan.critic import TrainingCritic
+from facegan.methods.gan.sampler import GANSampler
+from facegan.models.base import build_models, discriminator_scores, split_discriminator_output
+from facegan.registry import register_objective
 
 LABELLED = ("class", "multilabel")
+PROGRESS_NAMES = {
+    "discriminator/loss": "D",
+    "generator/loss": "G",
+    "discriminator/wasserstein_distance": "W",
+    "discriminator/gradient_penalty": "GP",
+}
 
 
-@dataclass(frozen=True)
-class Phase:
-    name: str  # used in stat names: "<name>/<loss key>"
-    updates: str  # "generator" or "discriminator": whose optimizer steps
-    every: int = 1  # runs on batches whose 1-based index is a multiple of this
-
-
-@dataclass(frozen=True)
-class Batch:
-    real: torch.Tensor  # (N, C, H, W) in [-1, 1]
-    labels: torch.Tensor  # (N,) classes, (N, L) multi-hot or (N, E) embeddings; -1 unlabelled
-
-
-class Objective(Protocol):
-    phases: tuple[Phase, ...]
-
-    def compute(self, phase: Phase, models: GANModels, batch: Batch,
-                rng: torch.Generator) -> dict[str, torch.Tensor]: ...
-
-    def check_models(self, models: GANModels, info: DataInfo) -> None:
-        """Raise FaceganError before training when the models cannot serve the objective."""
-
-
-def sample_latent(generator: torch.nn.Module, n: int, rng: torch.Generator,
+def sample_latent(generator: nn.Module, n: int, rng: torch.Generator,
                   device: torch.device) -> torch.Tensor:
     return torch.randn(n, generator.latent_dim, generator=rng, device=device)  # (N, latent)
-
-
-def shuffled_labels(labels: torch.Tensor, rng: torch.Generator) -> torch.Tensor:
-    """The batch's labels in a random order: the conditions of the fake images."""
-    return labels[torch.randperm(len(labels), generator=rng, device=rng.device)]
 
 
 @config_dataclass
@@ -76,18 +65,26 @@ class ObjectiveConfig:
     r1_every: int = 16  # R1 runs on every r1_every-th batch ("lazy regularisation")
 
 
-class GANObjective:
+class GANObjective(Method):
     """A discriminator phase on every batch, a generator phase on every
     ``num_critic_steps``-th, and optionally R1. Variants give the adversarial losses;
     ``d_aux_weight``/``g_aux_weight`` (not None) add auxiliary-classifier terms."""
 
-    def __init__(self, cfg: Any, train: TrainConfig, *, d_aux_weight: float | None = None,
-                 g_aux_weight: float = 0.0, d_aux_on_fake: bool = True,
-                 needs_conditional_models: bool = False) -> None:
+    sampler = GANSampler()
+    progress_names = PROGRESS_NAMES
+
+    def __init__(self, cfg: Any, config: Config, info: DataInfo, *,
+                 d_aux_weight: float | None = None, g_aux_weight: float = 0.0,
+                 d_aux_on_fake: bool = True, needs_conditional_models: bool = False) -> None:
         if cfg.r1_gamma < 0 or cfg.r1_every < 1:
             raise FaceganError("objective.r1_gamma must be >= 0 and objective.r1_every >= 1 "
                                f"(got {cfg.r1_gamma} and {cfg.r1_every})")
+        train = config.train
         self.name = cfg.name
+        self.model_config, self.info, self.train = config.model, info, train
+        self.diffaugment = train.diffaugment
+        self.ema = (EMASpec("generator", train.ema_decay, train.ema_rampup)
+                    if train.ema_decay > 0 else None)
         self.r1_gamma, self.r1_every = cfg.r1_gamma, cfg.r1_every
         self.d_aux_weight, self.g_aux_weight = d_aux_weight, g_aux_weight
         self.d_aux_on_fake = d_aux_on_fake
@@ -97,6 +94,27 @@ class GANObjective:
         if self.r1_gamma > 0:
             phases.append(Phase("r1", updates="discriminator", every=self.r1_every))
         self.phases = tuple(phases)
+
+    # -- networks ------------------------------------------------------------------------------
+
+    def build_networks(self) -> dict[str, nn.Module]:
+        return dict(build_models(self.model_config, self.info)._asdict())
+
+    def optimizers(self) -> dict[str, OptimizerSpec]:
+        t = self.train
+        return {"discriminator": OptimizerSpec(t.d_lr, t.d_betas, "train.d_lr"),
+                "generator": OptimizerSpec(t.g_lr, t.g_betas, "train.g_lr")}
+
+    def example_inputs(self, networks: Mapping[str, nn.Module],
+                       n: int) -> dict[str, tuple[Any, ...]]:
+        G = networks["generator"]
+        device = next(G.parameters()).device
+        c = ConditionSpec.for_generator(G, self.info.to_dict()).example(n)
+        c = None if c is None else c.to(device)
+        z = torch.zeros(n, G.latent_dim, device=device)
+        info = self.info
+        x = torch.zeros(n, info.channels, info.image_size, info.image_size, device=device)
+        return {"generator": (z, c), "discriminator": (x, c)}
 
     # -- what variants define -----------------------------------------------------------------
 
@@ -111,9 +129,11 @@ class GANObjective:
 
     # -- composition ---------------------------------------------------------------------------
 
-    def compute(self, phase: Phase, models: GANModels, batch: Batch,
-                rng: torch.Generator) -> dict[str, torch.Tensor]:
-        G, D = models
+    def compute(self, phase: Phase, networks: Mapping[str, nn.Module], batch: Batch,
+                step: StepContext) -> dict[str, torch.Tensor]:
+        rng = step.rng
+        G = networks["generator"]
+        D = TrainingCritic(networks["discriminator"], self.diffaugment, rng, step.grad_scale)
         n, device = batch.real.shape[0], batch.real.device
         conditional = getattr(G, "conditional", False)
         real_c = batch.labels if conditional else None
@@ -149,11 +169,11 @@ class GANObjective:
             out["aux_accuracy"] = losses.auxiliary_accuracy(fake_aux.detach(), fake_c)
         return out
 
-    def check_models(self, models: GANModels, info: DataInfo) -> None:
+    def check(self, networks: Mapping[str, nn.Module]) -> None:
         """Conditional objectives need a conditional generator, and auxiliary-classifier ones
         a discriminator that returns aux logits: one forward pass on two blank images (eval
         mode, no state change) tells."""
-        G, D = models
+        G, D, info = networks["generator"], networks["discriminator"], self.info
         if self.needs_conditional_models and not getattr(G, "conditional", False):
             head = "aux" if self.d_aux_weight is not None else "projection"
             raise FaceganError(f"objective {self.name} needs a conditional model; set "
@@ -204,8 +224,8 @@ class DCGANObjectiveConfig(ObjectiveConfig):
 class NonSaturatingObjective(GANObjective):
     """Binary cross-entropy for the discriminator, the non-saturating generator loss."""
 
-    def __init__(self, cfg: Any, train: TrainConfig, **aux: Any) -> None:
-        super().__init__(cfg, train, **aux)
+    def __init__(self, cfg: Any, config: Config, info: DataInfo, **aux: Any) -> None:
+        super().__init__(cfg, config, info, **aux)
         self.real_label = getattr(cfg, "real_label", 1.0)
 
     def discriminator_losses(self, D, batch, fake, real_c, real_scores, fake_scores, rng):
@@ -219,9 +239,9 @@ class NonSaturatingObjective(GANObjective):
 
 
 @register_objective("dcgan", config=DCGANObjectiveConfig)
-def build_dcgan(cfg: DCGANObjectiveConfig, train: TrainConfig,
+def build_dcgan(cfg: DCGANObjectiveConfig, config: Config,
                 info: DataInfo) -> NonSaturatingObjective:
-    return NonSaturatingObjective(cfg, train)
+    return NonSaturatingObjective(cfg, config, info)
 
 
 @config_dataclass
@@ -238,8 +258,8 @@ class HingeObjective(GANObjective):
 
 
 @register_objective("hinge", config=HingeConfig)
-def build_hinge(cfg: HingeConfig, train: TrainConfig, info: DataInfo) -> HingeObjective:
-    return HingeObjective(cfg, train)
+def build_hinge(cfg: HingeConfig, config: Config, info: DataInfo) -> HingeObjective:
+    return HingeObjective(cfg, config, info)
 
 
 @config_dataclass
@@ -256,8 +276,8 @@ class LeastSquaresObjective(GANObjective):
 
 
 @register_objective("lsgan", config=LSGANConfig)
-def build_lsgan(cfg: LSGANConfig, train: TrainConfig, info: DataInfo) -> LeastSquaresObjective:
-    return LeastSquaresObjective(cfg, train)
+def build_lsgan(cfg: LSGANConfig, config: Config, info: DataInfo) -> LeastSquaresObjective:
+    return LeastSquaresObjective(cfg, config, info)
 
 
 @config_dataclass
@@ -270,8 +290,8 @@ class WGANGPObjective(GANObjective):
     """Wasserstein losses with the gradient penalty (Gulrajani et al. 2017); the penalty is
     taken on the score only, at the real images' labels."""
 
-    def __init__(self, cfg: Any, train: TrainConfig, **aux: Any) -> None:
-        super().__init__(cfg, train, **aux)
+    def __init__(self, cfg: Any, config: Config, info: DataInfo, **aux: Any) -> None:
+        super().__init__(cfg, config, info, **aux)
         self.gp_weight = cfg.gp_weight
 
     def discriminator_losses(self, D, batch, fake, real_c, real_scores, fake_scores, rng):
@@ -291,8 +311,8 @@ class WGANGPObjective(GANObjective):
 
 
 @register_objective("wgan_gp", config=WGANGPConfig)
-def build_wgan_gp(cfg: WGANGPConfig, train: TrainConfig, info: DataInfo) -> WGANGPObjective:
-    return WGANGPObjective(cfg, train)
+def build_wgan_gp(cfg: WGANGPConfig, config: Config, info: DataInfo) -> WGANGPObjective:
+    return WGANGPObjective(cfg, config, info)
 
 
 # -- conditional variants ---------------------------------------------------------------------
@@ -308,9 +328,9 @@ class ACGANConfig(ObjectiveConfig):
 
 
 @register_objective("acgan", config=ACGANConfig)
-def build_acgan(cfg: ACGANConfig, train: TrainConfig, info: DataInfo) -> NonSaturatingObjective:
+def build_acgan(cfg: ACGANConfig, config: Config, info: DataInfo) -> NonSaturatingObjective:
     require_labels(cfg.name, info, LABELLED)
-    return NonSaturatingObjective(cfg, train, d_aux_weight=cfg.d_aux_weight,
+    return NonSaturatingObjective(cfg, config, info, d_aux_weight=cfg.d_aux_weight,
                                   g_aux_weight=cfg.g_aux_weight, d_aux_on_fake=cfg.d_aux_on_fake)
 
 
@@ -324,9 +344,9 @@ class WACGANConfig(ObjectiveConfig):
 
 
 @register_objective("wacgan", config=WACGANConfig)
-def build_wacgan(cfg: WACGANConfig, train: TrainConfig, info: DataInfo) -> WGANGPObjective:
+def build_wacgan(cfg: WACGANConfig, config: Config, info: DataInfo) -> WGANGPObjective:
     require_labels(cfg.name, info, LABELLED)
-    return WGANGPObjective(cfg, train, d_aux_weight=cfg.d_aux_weight,
+    return WGANGPObjective(cfg, config, info, d_aux_weight=cfg.d_aux_weight,
                            g_aux_weight=cfg.g_aux_weight, d_aux_on_fake=cfg.d_aux_on_fake)
 
 
@@ -337,15 +357,10 @@ class EmbeddingObjectiveConfig(ObjectiveConfig):
 
 
 @register_objective("embedding", config=EmbeddingObjectiveConfig)
-def build_embedding(cfg: EmbeddingObjectiveConfig, train: TrainConfig,
+def build_embedding(cfg: EmbeddingObjectiveConfig, config: Config,
                     info: DataInfo) -> GANObjective:
     """For G(z, e) with a projection discriminator: fakes are drawn for the batch's real
     embeddings, shuffled, and the discriminator judges image and embedding together."""
     require_labels(cfg.name, info, ("embedding",))
     variant = HingeObjective if cfg.loss == "hinge" else NonSaturatingObjective
-    return variant(cfg, train, needs_conditional_models=True)
-
-
-def build_objective(objective_config: Any, train: TrainConfig, info: DataInfo) -> Objective:
-    """Build the objective a config names; ``info`` lets conditional ones check the labels."""
-    return OBJECTIVES.get(objective_config.name).builder(objective_config, train, info)
+    return variant(cfg, config, info, needs_conditional_models=True)

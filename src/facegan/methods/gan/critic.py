@@ -1,7 +1,7 @@
-"""The discriminator as objectives see it during training.
+"""The discriminator as the GAN objectives see it during training.
 
-Objectives call ``models.discriminator(x, c)`` and stay unaware of the trainer's options; the
-trainer hands them this view, which applies DiffAugment to every image the discriminator sees
+Objectives call ``critic(x, c)`` and stay unaware of the training options; the GAN method
+hands them this view, which applies DiffAugment to every image the discriminator sees
 and carries the loss scale that gradient penalties need under fp16 (see
 ``facegan.losses.critic_input_gradient``).
 """
@@ -12,7 +12,7 @@ from typing import Any
 
 import torch
 
-from facegan.training.augment import diff_augment
+from facegan.methods.gan.augment import diff_augment
 
 
 class TrainingCritic:
@@ -28,13 +28,14 @@ class TrainingCritic:
     """
 
     def __init__(self, discriminator: torch.nn.Module, policy: str = "",
-                 rng: torch.Generator | None = None) -> None:
+                 rng: torch.Generator | None = None,
+                 grad_scale: torch.Tensor | None = None) -> None:
         if policy and rng is None:
             raise ValueError("DiffAugment needs the trainer's random generator")
         self.discriminator = discriminator
         self.policy = policy
         self.rng = rng
-        self.grad_scale: torch.Tensor | None = None
+        self.grad_scale = grad_scale
 
     def __call__(self, x: torch.Tensor, *args: Any, **kwargs: Any) -> Any:
         if self.policy:

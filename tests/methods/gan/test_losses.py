@@ -3,7 +3,7 @@ import math
 import pytest
 import torch
 
-from facegan import losses
+from facegan.methods.gan import losses
 
 
 def test_wasserstein_losses_by_hand():
