@@ -2,7 +2,9 @@ import pytest
 import torch
 
 from facegan.conditions import ConditionError, ConditionSpec
+from facegan.datainfo import DataInfo
 from facegan.errors import FaceganError
+from facegan.methods.gan.sampler import gan_model
 
 ATTRIBUTES = {"label_kind": "multilabel", "label_names": ["smiling", "bangs", "hat"]}
 
@@ -50,14 +52,19 @@ def test_conditions_that_do_not_fit_name_the_field(data, labels, embedding, fiel
 
 
 def test_a_generator_built_without_conditioning_takes_no_condition_whatever_its_data():
-    labelled = {"label_kind": "class", "label_names": ["0", "1"]}
+    labelled = DataInfo("X", 8, 1, ("0", "1"), "class")
 
     class Unconditional(torch.nn.Module):
         conditional = False
+        latent_dim = 2
 
     class Conditional(torch.nn.Module):
         conditional = True
+        latent_dim = 2
 
-    assert ConditionSpec.for_generator(Unconditional(), labelled).kind == "none"
-    assert ConditionSpec.for_generator(Conditional(), labelled).kind == "class"
-    assert ConditionSpec.for_generator(torch.nn.Identity(), labelled).kind == "class"  # unsaid
+    assert gan_model(Unconditional(), labelled).condition.kind == "none"
+    assert gan_model(Conditional(), labelled).condition.kind == "class"
+    unsaid = torch.nn.Identity()
+    unsaid.latent_dim = 2
+    assert gan_model(unsaid, labelled).condition.kind == "class"
+    assert not gan_model(Conditional(), DataInfo("X", 8, 1)).conditional  # no labels to take

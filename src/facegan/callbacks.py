@@ -1,7 +1,7 @@
 """The end-of-epoch callbacks of a training run, registered by name (`facegan.training.callbacks`).
 
 In the order they run: ``evaluation`` (``eval.every``; its results join the epoch's metrics
-line), ``samples`` (the fixed-noise grid, every epoch), ``losses`` and ``progression`` (every
+line), ``sample_grid`` (the fixed-noise grid, every epoch), ``losses`` and ``progression`` (every
 ``log.plots_every`` epochs and the last), ``histograms`` (``log.histograms``, likewise),
 ``tensorboard`` (``log.tensorboard``: the grid and every layer's weight and gradient
 histograms) and ``wandb`` (``log.wandb``: the same). ``architecture`` writes
@@ -10,9 +10,7 @@ histograms) and ``wandb`` (``log.wandb``: the same). ``architecture`` writes
 
 from __future__ import annotations
 
-from typing import Any
-
-from facegan.config import config_dataclass
+from facegan.config import Config, config_dataclass
 from facegan.metrics.training_hook import TrainingEvaluator
 from facegan.registry import register_callback
 from facegan.training.callbacks import EpochCallback, EpochContext
@@ -30,7 +28,10 @@ class NoOptions:
     pass
 
 
+@register_callback("evaluation", config=NoOptions)
 class Evaluation(EpochCallback):
+    """``eval.metrics`` every ``eval.every`` epochs; keeps the best model."""
+
     reports_stats = True
 
     def __init__(self, context: EpochContext) -> None:
@@ -38,78 +39,86 @@ class Evaluation(EpochCallback):
                                            context.model.device, context.model,
                                            progress=context.config.log.progress)
 
+    @classmethod
+    def wanted(cls, config: Config) -> bool:
+        return config.eval.every > 0
+
     def on_epoch_end(self, context: EpochContext) -> None:
         self.evaluator.after_epoch(context.counters, context.model, context.reporter)
 
     def due(self, context: EpochContext) -> bool:
-        return True  # the evaluator knows its own schedule (eval.every)
+        return True  # the evaluator keeps its own schedule (eval.every)
 
 
-@register_callback("evaluation", config=NoOptions)
-def evaluation(context: EpochContext) -> EpochCallback | None:
-    return Evaluation(context) if context.config.eval.every > 0 else None
-
-
+@register_callback("architecture", config=NoOptions)
 class Architecture(EpochCallback):
+    """``architecture.txt``: every layer of every network, with shapes and parameters."""
+
     def on_run_created(self, context: EpochContext) -> None:
         save_architecture(context.run.architecture_file, context.networks,
                           context.method.example_inputs(context.networks, 2))
 
     def on_epoch_end(self, context: EpochContext) -> None:
-        return None
+        self.on_run_created(context)  # as a pipeline stage: write it again
 
     def due(self, context: EpochContext) -> bool:
         return False
 
 
-@register_callback("architecture", config=NoOptions)
-def architecture(context: EpochContext) -> EpochCallback:
-    return Architecture()
-
-
+@register_callback("sample_grid", config=NoOptions)
 class Samples(EpochCallback):
+    """``visualizations/samples/epoch_NNN.png``: the fixed noise (and labels) of the run."""
+
     def on_epoch_end(self, context: EpochContext) -> None:
         save_grid(context.samples(), context.run.samples / f"epoch_{context.epoch:03d}.png",
                   context.grid_columns)
 
 
-@register_callback("samples", config=NoOptions)
-def samples(context: EpochContext) -> EpochCallback:
-    return Samples()
-
-
 class Plot(EpochCallback):
-    """Work drawn from the run's files every ``log.plots_every`` epochs (and the last)."""
+    """Drawn from the run's files every ``log.plots_every`` epochs (and the last)."""
 
-    def __init__(self, context: EpochContext, draw: Any) -> None:
+    def __init__(self, context: EpochContext) -> None:
         self.every = context.config.log.plots_every
-        self.draw = draw
-
-    def on_epoch_end(self, context: EpochContext) -> None:
-        self.draw(context)
 
 
 @register_callback("losses", config=NoOptions)
-def losses(context: EpochContext) -> EpochCallback:
-    return Plot(context, lambda c: plot_losses(c.run.metrics_file,
-                                               c.run.visualizations / "losses.png"))
+class LossPlot(Plot):
+    """``visualizations/losses.png`` from metrics.jsonl."""
+
+    def on_epoch_end(self, context: EpochContext) -> None:
+        plot_losses(context.run.metrics_file, context.run.visualizations / "losses.png")
 
 
 @register_callback("progression", config=NoOptions)
-def progression(context: EpochContext) -> EpochCallback:
-    return Plot(context, lambda c: save_progression(c.run))
+class Progression(Plot):
+    """``visualizations/progression.png`` and ``.gif`` from the epoch grids."""
+
+    def on_epoch_end(self, context: EpochContext) -> None:
+        save_progression(context.run)
 
 
 @register_callback("histograms", config=NoOptions)
-def weight_histograms(context: EpochContext) -> EpochCallback | None:
-    if not context.config.log.histograms:
-        return None
-    return Plot(context, lambda c: plot_weight_histograms(
-        dict(c.networks), c.run.histograms / f"epoch_{c.epoch:03d}.png",
-        title=f"epoch {c.epoch}"))
+class Histograms(Plot):
+    """``visualizations/histograms/epoch_NNN.png``: weights and gradients of every network."""
+
+    @classmethod
+    def wanted(cls, config: Config) -> bool:
+        return config.log.histograms
+
+    def on_epoch_end(self, context: EpochContext) -> None:
+        plot_weight_histograms(dict(context.networks),
+                               context.run.histograms / f"epoch_{context.epoch:03d}.png",
+                               title=f"epoch {context.epoch}")
 
 
+@register_callback("tensorboard", config=NoOptions)
 class TensorBoardEpoch(EpochCallback):
+    """The grid and every layer's weight and gradient histograms, into TensorBoard."""
+
+    @classmethod
+    def wanted(cls, config: Config) -> bool:
+        return config.log.tensorboard
+
     def on_epoch_end(self, context: EpochContext) -> None:
         sink = context.sink(TensorBoardSink)
         if sink is None:
@@ -125,13 +134,13 @@ class TensorBoardEpoch(EpochCallback):
         writer.flush()
 
 
-@register_callback("tensorboard", config=NoOptions)
-def tensorboard(context: EpochContext) -> EpochCallback | None:
-    return TensorBoardEpoch() if context.config.log.tensorboard else None
-
-
+@register_callback("wandb", config=NoOptions)
 class WandbEpoch(EpochCallback):
-    """The sample grid as one image, and every layer's weight and gradient histograms."""
+    """The grid as one image, and every layer's weight and gradient histograms, into W&B."""
+
+    @classmethod
+    def wanted(cls, config: Config) -> bool:
+        return config.log.wandb
 
     def on_epoch_end(self, context: EpochContext) -> None:
         sink = context.sink(WandbSink)
@@ -142,8 +151,3 @@ class WandbEpoch(EpochCallback):
                       for of in ("weights", "gradients")
                       for name, counts, edges in layer_histograms(module, of)}
         sink.log_epoch(context.counters.step, context.samples(), histograms)
-
-
-@register_callback("wandb", config=NoOptions)
-def wandb_epoch(context: EpochContext) -> EpochCallback | None:
-    return WandbEpoch() if context.config.log.wandb else None

@@ -64,14 +64,6 @@ class ConditionSpec:
     def from_info(cls, info: DataInfo) -> ConditionSpec:
         return cls.from_data(info.to_dict())
 
-    @classmethod
-    def for_generator(cls, generator: object | None, data: dict[str, Any]) -> ConditionSpec:
-        """What ``generator`` takes: nothing when it says it is unconditional (a model trained
-        on labelled data without using the labels), else what its data describe."""
-        if getattr(generator, "conditional", True) is False:
-            return cls("none")
-        return cls.from_data(data)
-
     @property
     def conditional(self) -> bool:
         return self.kind != "none"

@@ -26,6 +26,9 @@ from pathlib import Path
 from facegan.config import Config
 from facegan.errors import FaceganError
 
+SAVED_MODELS = "saved_models"
+SAVED_MODEL = "generator"  # saved_models/generator/: the latest saved model
+
 
 @dataclass(frozen=True)
 class RunDir:
@@ -61,12 +64,12 @@ class RunDir:
 
     @property
     def saved_models(self) -> Path:
-        return self.path / "saved_models"
+        return self.path / SAVED_MODELS
 
     @property
     def saved_model(self) -> Path:
         """The latest saved model, written after every epoch."""
-        return self.saved_models / "generator"
+        return self.saved_models / SAVED_MODEL
 
     @property
     def best_model(self) -> Path:

@@ -90,10 +90,13 @@ def events(run_dir, kind):
 
 def test_three_cycles_give_the_weights_of_three_epochs_in_one_process(recipe, tiny_config,
                                                                       capsys):
-    config = recipe()
+    # an end-of-epoch callback as a post-epoch stage, though the run's config turns it off
+    config = recipe(post_epoch=[{"use": "histograms", "every": 2}])
     result = run_pipeline(config, epochs=3)
     assert (result.status, result.epoch) == ("finished", 3)
     assert_same_state(state_of(straight_run(tiny_config, 3)), state_of(result.run_dir))
+    histograms = sorted(p.name for p in (result.run_dir / "visualizations/histograms").iterdir())
+    assert histograms == ["epoch_002.png", "epoch_003.png"]  # every 2nd, and the last
 
     files = result.run_dir / "pipeline"
     assert [e["outcome"] for e in events(result.run_dir, "cycle")] == ["done"] * 3

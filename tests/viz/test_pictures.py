@@ -1,7 +1,9 @@
 """Every picture drawn from a tiny run's files has the expected size and content."""
 
 import json
+import threading
 
+import matplotlib.pyplot as plt
 import torch
 from PIL import Image
 
@@ -10,6 +12,7 @@ from facegan.training.stats import read_metrics
 from facegan.viz.architecture import summarize
 from facegan.viz.collage import real_vs_generated
 from facegan.viz.compose import LINE, PAD
+from facegan.viz.histograms import plot_weight_histograms
 from facegan.viz.plots import epoch_ends, panel_order, plot_curves, smooth, smoothing_weight
 from facegan.viz.progression import (
     pick_evenly,
@@ -81,6 +84,52 @@ def test_histograms_show_weights_and_gradients_of_both_models(tiny_run):
     histograms = Image.open(tiny_run / "visualizations" / "histograms" / "epoch_002.png")
     # 4 columns (weights and gradients of G and D); 5 rows: D's 4 weights + its label embedding
     assert histograms.size == (4 * 3.2 * 80, (1.3 * 5 + 0.8) * 80)
+
+
+def test_histograms_draw_every_tensor_in_its_column_colour(tmp_path):
+    torch.manual_seed(0)
+    generator = torch.nn.Sequential(torch.nn.Linear(4, 32), torch.nn.Linear(32, 8))
+    discriminator = torch.nn.Sequential(torch.nn.Linear(8, 32), torch.nn.Linear(32, 32),
+                                        torch.nn.Linear(32, 1))
+    with torch.no_grad():
+        discriminator[1].weight.zero_()  # a constant tensor: one bar
+    discriminator(generator(torch.randn(2, 4))).sum().backward()
+    generator.zero_grad(set_to_none=True)  # gradients for the discriminator only
+    plot_weight_histograms({"generator": generator, "discriminator": discriminator},
+                           tmp_path / "histograms.png")
+    image = Image.open(tmp_path / "histograms.png").convert("RGB")
+    # columns: generator weights, discriminator weights and gradients; 3 rows (D's 3 weights)
+    assert image.size == (768, (1.3 * 3 + 0.8) * 80)  # 3.2 in per column at 80 dpi
+    blue, orange, red = (31, 119, 180), (255, 127, 14), (214, 39, 40)  # tab: colours
+    third_w, third_h = image.width // 3, image.height // 3
+
+    def has(colour, col, row):
+        box = (col * third_w, row * third_h, (col + 1) * third_w, (row + 1) * third_h)
+        return colour in {rgb for _, rgb in image.crop(box).getcolors(1 << 16)}
+
+    assert [has(blue, 0, row) for row in range(3)] == [True, True, False]  # G has 2 tensors
+    assert all(has(orange, 1, row) and has(red, 2, row) for row in range(3))
+    assert not has(blue, 1, 0) and not has(orange, 2, 0)
+
+
+def test_pictures_are_drawn_without_pyplot_and_alike_from_several_threads(tiny_run, tmp_path):
+    records = read_metrics(tiny_run / "metrics.jsonl")
+    models = {"generator": torch.nn.Sequential(torch.nn.Linear(4, 16), torch.nn.Linear(16, 4))}
+
+    def draw(name: str) -> None:
+        plot_curves({"run": records}, tmp_path / f"curves_{name}.png")
+        plot_weight_histograms(models, tmp_path / f"histograms_{name}.png")
+
+    draw("alone")
+    threads = [threading.Thread(target=draw, args=(str(i),)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert plt.get_fignums() == []  # no figure left open in pyplot's global list
+    for kind in ("curves", "histograms"):
+        alone = (tmp_path / f"{kind}_alone.png").read_bytes()
+        assert all((tmp_path / f"{kind}_{i}.png").read_bytes() == alone for i in range(2))
 
 
 def test_architecture_summary_lists_every_layer_with_shapes_and_counts(tiny_run):

@@ -16,7 +16,6 @@ import torch
 from facegan.config import apply_overrides, read_yaml, validate_section
 from facegan.errors import FaceganError
 from facegan.registry import DATASETS
-from facegan.viz.grids import save_grid
 
 MAX_LISTED = 10  # skipped files and labels printed in full
 
@@ -94,12 +93,3 @@ def _label_lines(dataset: Any) -> list[str]:
     if info.num_labels > 4 * MAX_LISTED:
         lines.append(f"  ... and {info.num_labels - 4 * MAX_LISTED} more")
     return lines
-
-
-def save_real_grid(dataset: Any, path: Path, n: int = 64, seed: int = 0) -> int:
-    """Save ``n`` images drawn at random (fixed seed) as one PNG grid; returns how many."""
-    n = min(n, len(dataset))
-    indices = torch.randperm(len(dataset), generator=torch.Generator().manual_seed(seed))[:n]
-    images = torch.stack([dataset[int(i)][0] for i in indices.sort().values])
-    save_grid(images, path)
-    return n

@@ -21,6 +21,7 @@ from facegan.methods.base import SamplingModel
 from facegan.methods.io import load_model_dir
 from facegan.metrics.evaluate import EvalResult, EvalSettings, GeneratorEvaluator
 from facegan.metrics.extractors import FeaturesConfig, build_feature_extractor
+from facegan.runs import RunDir
 from facegan.sampling import resolve_generator_dir
 
 CACHE_DIR = ".fidcache"
@@ -29,7 +30,8 @@ CACHE_DIR = ".fidcache"
 def find_run_dir(generator_dir: Path) -> Path | None:
     """The run directory (holding config.yaml and saved_models/) at or above a generator."""
     for folder in (generator_dir, *generator_dir.parents):
-        if (folder / "config.yaml").is_file() and (folder / "saved_models").is_dir():
+        run = RunDir(folder)
+        if run.config_file.is_file() and run.saved_models.is_dir():
             return folder
     return None
 

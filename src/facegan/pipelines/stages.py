@@ -121,13 +121,8 @@ def _callback_stage(name: str) -> Callable[..., Any]:
     the run's config turns it off for in-training use."""
 
     def stage(context: CycleContext) -> None:
-        trainer = context.trainer
-        epoch_context = trainer.epoch_context()
-        callback = CALLBACKS.get(name).builder(epoch_context)
-        if callback is None:
-            raise FaceganError(f"stage {name!r}: the run's config turns this callback off "
-                               "(e.g. log.histograms=false); turn it on or drop the stage")
-        callback.on_epoch_end(epoch_context)
+        epoch_context = context.trainer.epoch_context()
+        CALLBACKS.get(name).builder(epoch_context).on_epoch_end(epoch_context)
 
     return stage
 

@@ -16,6 +16,7 @@ import torch
 from facegan.errors import FaceganError
 from facegan.methods.base import SamplingModel
 from facegan.methods.io import is_saved_model, load_model_dir
+from facegan.runs import SAVED_MODEL, RunDir
 from facegan.training.checkpoint import list_checkpoints
 
 __all__ = ["SamplingModel", "generate_images", "load_model", "resolve_generator_dir"]
@@ -27,10 +28,11 @@ def resolve_generator_dir(path: Path) -> Path:
     if not path.exists():
         raise FaceganError(f"{path} does not exist; pass a run directory such as "
                            "models/MNIST/WGAN_GP or one of its checkpoints")
-    for candidate in (path, path / "generator", path / "saved_models" / "generator"):
+    run = RunDir(path)
+    for candidate in (path, path / SAVED_MODEL, run.saved_model):  # a saved_models/ folder too
         if is_saved_model(candidate):
             return candidate
-    for saved in (path, path / "saved_models"):
+    for saved in (path, run.saved_models):
         checkpoints = list_checkpoints(saved)
         if checkpoints:
             return checkpoints[-1]

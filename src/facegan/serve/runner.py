@@ -1,25 +1,20 @@
-"""Starting the server: load the models, build the app, run uvicorn."""
+"""Starting the server: load the models, build the app, run uvicorn (the ``serve`` extra:
+check `facegan.serve.require_serve` before importing this module)."""
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 from pathlib import Path
 
 import torch
+import uvicorn
 
 from facegan.errors import FaceganError
+from facegan.serve.app import create_app
 from facegan.serve.models import ServedModel, load_served_model
 
 log = logging.getLogger(__name__)
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
-
-
-def require_serve() -> None:
-    missing = [m for m in ("fastapi", "uvicorn") if not importlib.util.find_spec(m)]
-    if missing:
-        raise FaceganError(f"facegan serve needs {', '.join(missing)}; install the extra: "
-                           "pip install 'facegan[serve]'")
 
 
 def load_models(named_paths: list[tuple[str, Path]], device: torch.device) -> list[ServedModel]:
@@ -33,11 +28,6 @@ def load_models(named_paths: list[tuple[str, Path]], device: torch.device) -> li
 
 def run_server(models: list[ServedModel], host: str, port: int, queue_limit: int) -> None:
     """Serve until Ctrl+C."""
-    require_serve()
-    import uvicorn
-
-    from facegan.serve.app import create_app
-
     if host not in LOOPBACK:
         log.warning("listening on %s: anyone who can reach this machine can use the server", host)
     app = create_app(models, queue_limit=queue_limit)

@@ -1,11 +1,12 @@
 """End-of-epoch work as callbacks: one interface for the trainer and the pipeline's stages.
 
-A callback is registered by name (``@register_callback("losses", config=...)`` in
-`facegan.callbacks`) with a builder ``(EpochContext) -> EpochCallback | None`` that reads the
-run's config and returns None when the config turns it off. The trainer builds them all when it
-starts and, at the end of every epoch, runs those that report stats (evaluation) before the
-epoch's last metrics line is written, then the others, then writes the checkpoint. A pipeline's
-post-epoch stage may name a callback too; it runs on the cycle's trainer the same way.
+A callback is an `EpochCallback` class registered by name (``@register_callback("losses",
+config=...)`` in `facegan.callbacks`) and built with the `EpochContext`. The trainer builds
+those the run's config wants (`EpochCallback.wanted`) when it starts and, at the end of every
+epoch, runs those that report stats (evaluation) before the epoch's last metrics line is
+written, then the others, then writes the checkpoint. A pipeline's post-epoch stage may name a
+callback too; it runs on the cycle's trainer the same way, whatever the config says (so a
+pipeline can, e.g., draw histograms every 10th epoch only).
 """
 
 from __future__ import annotations
@@ -68,6 +69,14 @@ class EpochCallback:
     reports_stats = False  # True: runs before the epoch's last metrics line is written
     every = 1  # epochs between two runs (the last planned epoch always runs)
 
+    def __init__(self, context: EpochContext) -> None:
+        pass
+
+    @classmethod
+    def wanted(cls, config: Config) -> bool:
+        """Whether a training run with ``config`` uses this callback."""
+        return True
+
     def on_run_created(self, context: EpochContext) -> None:
         """Once, when a new run directory has been created (not on resume)."""
 
@@ -80,7 +89,7 @@ class EpochCallback:
 
 
 def build_callbacks(context: EpochContext) -> list[EpochCallback]:
-    """Every registered callback the run's config asks for, those that report stats first."""
-    built = [entry.builder(context) for entry in CALLBACKS.entries()]
-    callbacks = [callback for callback in built if callback is not None]
+    """Every registered callback the run's config wants, those that report stats first."""
+    callbacks = [entry.builder(context) for entry in CALLBACKS.entries()
+                 if entry.builder.wanted(context.config)]
     return sorted(callbacks, key=lambda callback: not callback.reports_stats)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any
 
 import torch
 from torchvision.utils import save_image
@@ -29,3 +30,12 @@ def save_individual(images: torch.Tensor, out_dir: Path, prefix: str = "sample")
         save_image(image, str(path), normalize=True, value_range=(-1, 1))
         paths.append(path)
     return paths
+
+
+def save_real_grid(dataset: Any, path: Path, n: int = 64, seed: int = 0) -> int:
+    """Save ``n`` images drawn at random (fixed seed) as one PNG grid; returns how many."""
+    n = min(n, len(dataset))
+    indices = torch.randperm(len(dataset), generator=torch.Generator().manual_seed(seed))[:n]
+    images = torch.stack([dataset[int(i)][0] for i in indices.sort().values])
+    save_grid(images, path)
+    return n

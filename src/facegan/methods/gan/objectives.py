@@ -24,7 +24,7 @@ from typing import Any, Literal
 import torch
 from torch import nn
 
-from facegan.conditions import ConditionSpec, fixed_conditions, shuffled_labels
+from facegan.conditions import fixed_conditions, shuffled_labels
 from facegan.config import Config, config_dataclass
 from facegan.datainfo import DataInfo
 from facegan.errors import FaceganError
@@ -34,6 +34,7 @@ from facegan.methods.base import (
     Method,
     OptimizerSpec,
     Phase,
+    SamplingModel,
     StepContext,
 )
 from facegan.methods.gan import losses
@@ -109,7 +110,7 @@ class GANObjective(Method):
                        n: int) -> dict[str, tuple[Any, ...]]:
         G = networks["generator"]
         device = next(G.parameters()).device
-        c = ConditionSpec.for_generator(G, self.info.to_dict()).example(n)
+        c = SamplingModel(self.sampler, networks, self.info).condition.example(n)
         c = None if c is None else c.to(device)
         z = torch.zeros(n, G.latent_dim, device=device)
         info = self.info

@@ -1,0 +1,155 @@
+"""``facegan train``, ``generate``, ``report`` and ``compare``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from facegan.cli.app import Overrides, app
+from facegan.errors import FaceganError
+
+
+@app.command()
+def train(
+    config: Annotated[Path, typer.Argument(help="YAML recipe, e.g. configs/mnist_wgan_gp.yaml")],
+    overrides: Overrides = None,
+    resume: Annotated[bool, typer.Option(help="Continue the run from its last checkpoint.")]
+    = False,
+    dry_run: Annotated[bool, typer.Option(help="Print the resolved config and run directory, "
+                                               "then exit.")] = False,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+) -> None:
+    """Train a model; files go to models/<Dataset>/<Model>/. Ctrl+C saves a checkpoint."""
+    from tqdm.contrib.logging import logging_redirect_tqdm
+
+    from facegan.config import load_config
+    from facegan.runs import RunDir
+    from facegan.training import Trainer
+
+    cfg = load_config(config, overrides or [])
+    run = RunDir.for_config(cfg)
+    if dry_run:
+        typer.echo(cfg.to_yaml().rstrip())
+        typer.echo(f"# run directory: {run.path}")
+        return
+    with logging_redirect_tqdm():
+        result = Trainer(cfg, resume=resume, progress=progress).fit()
+    if result.interrupted_by:
+        raise typer.Exit(130)
+    c = result.counters
+    typer.echo(f"trained {c.epoch} epochs ({c.step} steps, {c.images_seen} images) in "
+               f"{c.elapsed:.0f} s; run directory: {result.run_dir}")
+
+
+@app.command()
+def generate(
+    path: Annotated[Path, typer.Argument(help="Run directory, checkpoint or generator folder.")],
+    mode: Annotated[str, typer.Option(
+        help="grid: n images; per-label: the same n noise vectors under every label; "
+             "change-attr: one attribute from 0 to 1 (--attr); interpolate: n paths between "
+             "two seeds (also a GIF); embedding: a row of n faces per embedding (--embedding)."
+    )] = "grid",
+    n: Annotated[int, typer.Option("-n", help="Images (grid), or images per row.")] = 64,
+    grid: Annotated[Optional[Path], typer.Option(help="Write the picture here (default "
+                                                      "samples.png, or <mode>.png).")] = None,
+    out_dir: Annotated[Optional[Path], typer.Option(help="grid mode: write each image as a "
+                                                         "PNG here.")] = None,
+    seed: Annotated[int, typer.Option(help="Noise seed; the same seed gives the same images.")]
+    = 0,
+    label: Annotated[Optional[list[str]], typer.Option(
+        help="A label name (repeatable): the class of every image, or the attributes switched "
+             "on; per-label: the labels to show (default all).")] = None,
+    attr: Annotated[Optional[str], typer.Option(help="change-attr: the attribute to change.")]
+    = None,
+    steps: Annotated[int, typer.Option(help="change-attr / interpolate: columns.")] = 8,
+    end_seed: Annotated[Optional[int], typer.Option(help="interpolate: seed of the end noise "
+                                                         "(default --seed + 1).")] = None,
+    method: Annotated[str, typer.Option(help="interpolate: slerp (stays on the Gaussian "
+                                             "shell) or lerp (straight line).")] = "slerp",
+    gif: Annotated[Optional[Path], typer.Option(help="interpolate: the animation (default "
+                                                     "next to the picture, .gif).")] = None,
+    embedding: Annotated[Optional[Path], typer.Option(
+        help="embedding: a .npy or .pt file of shape (E, D) or (D,).")] = None,
+    device: Annotated[str, typer.Option(help="cpu or cuda.")] = "cpu",
+) -> None:
+    """Generate images from a trained generator, in one of several modes."""
+    import torch
+
+    from facegan.conditions import load_embeddings
+    from facegan.sampling import generation, load_model
+    from facegan.viz.grids import save_grid, save_individual
+    from facegan.viz.modes import draw_rows, save_interpolation_gif
+
+    if mode not in generation.MODES:
+        raise FaceganError(f"unknown --mode {mode!r}; valid modes: {', '.join(generation.MODES)}")
+    if method not in ("slerp", "lerp"):
+        raise FaceganError(f"unknown --method {method!r}; valid methods: slerp, lerp")
+    if out_dir is not None and mode != "grid":
+        raise FaceganError("--out-dir works with --mode grid only; other modes write one picture "
+                           "(--grid FILE)")
+    if device == "cuda" and not torch.cuda.is_available():
+        raise FaceganError("--device cuda but no CUDA device is available; use --device cpu")
+    model, _ = load_model(path)
+    labels, dev = label or [], torch.device(device)
+    if mode == "grid":
+        if grid is None and out_dir is None:
+            grid = Path("samples.png")
+        images = generation.grid(model, n, seed, dev, labels)
+        if grid is not None:
+            save_grid(images, grid)
+            typer.echo(f"wrote a grid of {n} images to {grid}")
+        if out_dir is not None:
+            save_individual(images, out_dir)
+            typer.echo(f"wrote {n} images to {out_dir}/")
+        return
+    if mode == "per-label":
+        rows = generation.per_label(model, n, seed, dev, labels)
+    elif mode == "change-attr":
+        if attr is None:
+            raise FaceganError("--mode change-attr needs --attr NAME (the attribute to change)")
+        rows = generation.change_attribute(model, n, seed, dev, attr, labels, steps)
+    elif mode == "interpolate":
+        rows = generation.interpolate(model, n, seed, dev, steps, end_seed, method, labels)
+    else:
+        if embedding is None:
+            raise FaceganError("--mode embedding needs --embedding FILE (.npy or .pt, shape "
+                               "(E, D) or (D,))")
+        rows = generation.embedding_rows(model, n, seed, dev, load_embeddings(embedding))
+    picture = grid or Path(f"{mode}.png")
+    picture.parent.mkdir(parents=True, exist_ok=True)
+    draw_rows(rows).save(picture)
+    typer.echo(f"wrote {len(rows.row_labels)} rows of {rows.images.shape[1]} images to "
+               f"{picture}")
+    if mode == "interpolate":
+        gif = gif or picture.with_suffix(".gif")
+        frames = save_interpolation_gif(rows, gif)
+        typer.echo(f"wrote a {frames}-frame animation to {gif}")
+
+
+@app.command()
+def report(
+    run: Annotated[Path, typer.Argument(help="Run directory, e.g. models/MNIST/WGAN_GP.")],
+    seed: Annotated[int, typer.Option(help="Seed of the generated pictures.")] = 0,
+    device: Annotated[str, typer.Option(help="cpu or cuda.")] = "cpu",
+) -> None:
+    """Write RUN/report.html: config, metrics, curves, samples, all pictures embedded."""
+    import torch
+
+    from facegan.viz.report import write_report
+
+    if device == "cuda" and not torch.cuda.is_available():
+        raise FaceganError("--device cuda but no CUDA device is available; use --device cpu")
+    typer.echo(f"wrote {write_report(run, torch.device(device), seed)}")
+
+
+@app.command()
+def compare(
+    runs: Annotated[list[Path], typer.Argument(help="Two or more run directories.")],
+    out: Annotated[Path, typer.Option(help="The HTML file to write.")] = Path("comparison.html"),
+) -> None:
+    """Write a page comparing runs: overlaid curves, last metrics, config differences, grids."""
+    from facegan.viz.compare import write_comparison
+
+    typer.echo(f"wrote {write_comparison(runs, out)}")
