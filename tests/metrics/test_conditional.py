@@ -179,3 +179,9 @@ def test_an_unconditional_generator_on_labelled_data_is_evaluated_without_condit
         GeneratorEvaluator(dataset("class"), EvalSettings(metrics=("acc",), progress=False),
                            classifier=ColumnClassifier("class")).evaluate(
             as_model(UnconditionalGenerator()))
+    with pytest.raises(FaceganError, match="--condition labels: this generator takes no "
+                                           "condition"):
+        GeneratorEvaluator(dataset("class"), EvalSettings(metrics=("fid",), progress=False,
+                                                          condition="labels"),
+                           extractor=ColumnClassifier("class")).evaluate(
+            as_model(UnconditionalGenerator()))

@@ -79,44 +79,18 @@ def generate(
 
     from facegan.conditions import load_embeddings
     from facegan.sampling import generation, load_model
-    from facegan.viz.grids import save_grid, save_individual
     from facegan.viz.modes import draw_rows, save_interpolation_gif
 
-    if mode not in generation.MODES:
-        raise FaceganError(f"unknown --mode {mode!r}; valid modes: {', '.join(generation.MODES)}")
-    if method not in ("slerp", "lerp"):
-        raise FaceganError(f"unknown --method {method!r}; valid methods: slerp, lerp")
-    if out_dir is not None and mode != "grid":
-        raise FaceganError("--out-dir works with --mode grid only; other modes write one picture "
-                           "(--grid FILE)")
-    if device == "cuda" and not torch.cuda.is_available():
-        raise FaceganError("--device cuda but no CUDA device is available; use --device cpu")
+    _check_generate_options(generation.MODES, mode, method, out_dir, device)
     model, _ = load_model(path)
     labels, dev = label or [], torch.device(device)
     if mode == "grid":
-        if grid is None and out_dir is None:
-            grid = Path("samples.png")
         images = generation.grid(model, n, seed, dev, labels)
-        if grid is not None:
-            save_grid(images, grid)
-            typer.echo(f"wrote a grid of {n} images to {grid}")
-        if out_dir is not None:
-            save_individual(images, out_dir)
-            typer.echo(f"wrote {n} images to {out_dir}/")
+        _write_grid(images, grid if grid or out_dir else Path("samples.png"), out_dir)
         return
-    if mode == "per-label":
-        rows = generation.per_label(model, n, seed, dev, labels)
-    elif mode == "change-attr":
-        if attr is None:
-            raise FaceganError("--mode change-attr needs --attr NAME (the attribute to change)")
-        rows = generation.change_attribute(model, n, seed, dev, attr, labels, steps)
-    elif mode == "interpolate":
-        rows = generation.interpolate(model, n, seed, dev, steps, end_seed, method, labels)
-    else:
-        if embedding is None:
-            raise FaceganError("--mode embedding needs --embedding FILE (.npy or .pt, shape "
-                               "(E, D) or (D,))")
-        rows = generation.embedding_rows(model, n, seed, dev, load_embeddings(embedding))
+    rows = generation.mode_rows(model, mode, n, seed, dev, labels=labels, attribute=attr,
+                                steps=steps, end_seed=end_seed, method=method,  # type: ignore
+                                embeddings=load_embeddings(embedding) if embedding else None)
     picture = grid or Path(f"{mode}.png")
     picture.parent.mkdir(parents=True, exist_ok=True)
     draw_rows(rows).save(picture)
@@ -124,8 +98,32 @@ def generate(
                f"{picture}")
     if mode == "interpolate":
         gif = gif or picture.with_suffix(".gif")
-        frames = save_interpolation_gif(rows, gif)
-        typer.echo(f"wrote a {frames}-frame animation to {gif}")
+        typer.echo(f"wrote a {save_interpolation_gif(rows, gif)}-frame animation to {gif}")
+
+
+def _check_generate_options(modes: tuple[str, ...], mode: str, method: str,
+                            out_dir: Path | None, device: str) -> None:
+    import torch
+
+    if mode not in modes:
+        raise FaceganError(f"unknown --mode {mode!r}; valid modes: {', '.join(modes)}")
+    if method not in ("slerp", "lerp"):
+        raise FaceganError(f"unknown --method {method!r}; valid methods: slerp, lerp")
+    if out_dir is not None and mode != "grid":
+        raise FaceganError("--out-dir works with --mode grid only; other modes write one picture "
+                           "(--grid FILE)")
+    if device == "cuda" and not torch.cuda.is_available():
+        raise FaceganError("--device cuda but no CUDA device is available; use --device cpu")
+
+
+def _write_grid(images, grid: Path | None, out_dir: Path | None) -> None:
+    from facegan.viz.grids import save_grid, save_individual
+
+    for target, save, what in ((grid, save_grid, f"a grid of {len(images)} images"),
+                               (out_dir, save_individual, f"{len(images)} images")):
+        if target is not None:
+            save(images, target)
+            typer.echo(f"wrote {what} to {target}")
 
 
 @app.command()

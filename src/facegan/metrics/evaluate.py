@@ -154,6 +154,9 @@ class GeneratorEvaluator:
         if kind == "auto":
             kind = {"class": "labels", "multilabel": "labels"}.get(model.condition.kind,
                                                                    model.condition.kind)
+        elif kind != "none" and not model.conditional:
+            raise FaceganError(f"--condition {kind}: this generator takes no condition (it was "
+                               "trained without one); use --condition auto or none")
         if "acc" in self.settings.metrics and kind != "labels":
             raise FaceganError("acc scores label-conditioned generators, but this generator is "
                                f"conditioned on {kind!r}; drop acc or pass --condition labels")

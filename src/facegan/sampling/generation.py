@@ -171,6 +171,27 @@ def embedding_rows(model: SamplingModel, n: int, seed: int, device: torch.device
                      "one embedding per row, the same noise in each column")
 
 
+def mode_rows(model: SamplingModel, mode: str, n: int, seed: int, device: torch.device, *,
+              labels: Sequence[str] = (), attribute: str | None = None, steps: int = 8,
+              end_seed: int | None = None, method: Method = "slerp",
+              embeddings: torch.Tensor | None = None) -> ImageRows:
+    """The rows of a mode other than ``grid``, with the options ``facegan generate`` takes."""
+    if mode == "per-label":
+        return per_label(model, n, seed, device, labels)
+    if mode == "change-attr":
+        if attribute is None:
+            raise FaceganError("--mode change-attr needs --attr NAME (the attribute to change)")
+        return change_attribute(model, n, seed, device, attribute, labels, steps)
+    if mode == "interpolate":
+        return interpolate(model, n, seed, device, steps, end_seed, method, labels)
+    if mode == "embedding":
+        if embeddings is None:
+            raise FaceganError("--mode embedding needs --embedding FILE (.npy or .pt, shape "
+                               "(E, D) or (D,))")
+        return embedding_rows(model, n, seed, device, embeddings)
+    raise FaceganError(f"unknown --mode {mode!r}; valid modes: {', '.join(MODES)}")
+
+
 def _tile(noise: torch.Tensor, times: int) -> torch.Tensor:
     """``(n, *shape)`` -> ``(times * n, *shape)``: the same n noises, ``times`` over."""
     return noise.repeat(times, *([1] * (noise.dim() - 1)))

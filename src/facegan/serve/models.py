@@ -64,6 +64,9 @@ def torch_model(name: str, model: SamplingModel, meta: dict[str, Any],
     def run(z: torch.Tensor, c: torch.Tensor | None) -> torch.Tensor:
         return model.decode(z, c).cpu()
 
+    if len(model.noise_shape) != 1:
+        raise FaceganError(f"{name}: facegan serve runs models that decode a latent vector in "
+                           "one pass (GANs); draw this one with facegan generate")
     (latent_dim,) = model.noise_shape
     return ServedModel(name, "pytorch", int(latent_dim), meta["data"], run, _training(meta),
                        metrics or {}, conditional=model.conditional)

@@ -113,34 +113,13 @@ class Trainer:
         self.images_per_epoch = (len(self.dataset) // train.batch_size * train.batch_size
                                  * self.dist.world_size)
         self.epochs = planned_epochs(train.epochs, train.max_images, self.images_per_epoch)
-        self.memory_format = torch.channels_last if train.channels_last else torch.contiguous_format
-        self.method = build_method(config, self.info)
-        self.networks = self.method.build_networks()
-        for module in self.networks.values():
-            module.to(self.device, memory_format=self.memory_format).train()
-        self.method.check(self.networks)
-        self.optimizers = {
-            name: torch.optim.Adam(self.networks[name].parameters(), lr=spec.lr, betas=spec.betas)
-            for name, spec in self.method.optimizers().items()}
-        self.precision = MixedPrecision(train.precision, self.device, list(self.optimizers))
-        spec = self.method.ema
-        self.ema = (NetworkEMA(self.networks[spec.network], spec.decay, spec.rampup)
-                    if spec is not None else None)
+        self._build_method()
         self.rng = torch.Generator(device=self.device)
         self.rng.manual_seed(self.seed)
         # Checking every step costs a host sync per loss: free on the CPU, not on a GPU.
         self.check_each_step = self.device.type == "cpu"
         self.check_losses = train.precision != "fp16"  # fp16 overflows are the scaler's job
-        self.model = SamplingModel(self.method.sampler, self.sampling_networks, self.info)
-        self.fixed_noise = self.model.noise(
-            config.log.num_samples, torch.Generator().manual_seed(config.run.seed))
-        self.fixed_conditions: torch.Tensor | None = None
-        self.grid_columns: int | None = None
-        if self.model.conditional:
-            # The grid of a conditional model shows fixed labels too (a column per class).
-            self.fixed_conditions = fixed_conditions(self.info, config.log.num_samples,
-                                                     config.run.seed, self.dataset)
-            self.grid_columns = label_grid_columns(self.info, config.log.num_samples)
+        self._fix_grid_inputs()
         self.counters = Counters()
         self.last_checkpoint: Path | None = None
         self.sinks: list[Any] = []
@@ -152,6 +131,35 @@ class Trainer:
             atomic_write_text(self.run.config_file, config.to_yaml())
             for callback in self.callbacks:
                 callback.on_run_created(self.epoch_context())
+
+    def _build_method(self) -> None:
+        """The method, its networks on the device, one Adam per network, the EMA it asks for."""
+        train = self.config.train
+        self.memory_format = torch.channels_last if train.channels_last else torch.contiguous_format
+        self.method = build_method(self.config, self.info)
+        self.networks = self.method.build_networks()
+        for module in self.networks.values():
+            module.to(self.device, memory_format=self.memory_format).train()
+        self.method.check(self.networks)
+        self.optimizers = {
+            name: torch.optim.Adam(self.networks[name].parameters(), lr=spec.lr, betas=spec.betas)
+            for name, spec in self.method.optimizers().items()}
+        self.precision = MixedPrecision(train.precision, self.device, list(self.optimizers))
+        spec = self.method.ema
+        self.ema = (NetworkEMA(self.networks[spec.network], spec.decay, spec.rampup)
+                    if spec is not None else None)
+        self.model = SamplingModel(self.method.sampler, self.sampling_networks, self.info)
+
+    def _fix_grid_inputs(self) -> None:
+        """The epoch grid's noise (the same every epoch) and, for a conditional model, its
+        labels: a column per class."""
+        n, seed = self.config.log.num_samples, self.config.run.seed
+        self.fixed_noise = self.model.noise(n, torch.Generator().manual_seed(seed))
+        self.fixed_conditions: torch.Tensor | None = None
+        self.grid_columns: int | None = None
+        if self.model.conditional:
+            self.fixed_conditions = fixed_conditions(self.info, n, seed, self.dataset)
+            self.grid_columns = label_grid_columns(self.info, n)
 
     @property
     def sampling_networks(self) -> dict[str, torch.nn.Module]:

@@ -10,7 +10,7 @@ import pytest
 
 from facegan.cli import main
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).parents[1] / "fixtures"
 # sha256 of `facegan generate FIXTURE -n 16 --grid out.png --seed 7`, written by that main
 GRID_SHA256 = {
     "legacy_generator": "498cf8527259c44cf217686d496c0253c3ebf9871dfffa5d04c23b636ce6dc00",
