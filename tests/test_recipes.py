@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from facegan.config import load_config
-from facegan.training.trainer import planned_epochs
+from facegan.training.epochs import planned_epochs
 
 CONFIGS = Path(__file__).resolve().parents[1] / "configs"
 

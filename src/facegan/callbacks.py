@@ -47,7 +47,7 @@ class Evaluation(EpochCallback):
         self.evaluator.after_epoch(context.counters, context.model, context.reporter)
 
     def due(self, context: EpochContext) -> bool:
-        return True  # the evaluator keeps its own schedule (eval.every)
+        return context.epoch % context.config.eval.every == 0
 
 
 @register_callback("architecture", config=NoOptions)

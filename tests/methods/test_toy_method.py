@@ -20,7 +20,7 @@ from torch import nn
 from facegan.cli import main
 from facegan.config import config_dataclass, config_from_dict
 from facegan.data.base import build_dataset
-from facegan.methods.base import Method, OptimizerSpec, Phase, Sampler
+from facegan.methods.base import EMASpec, Method, OptimizerSpec, Phase, Sampler
 from facegan.models.base import build_networks
 from facegan.registry import (
     OBJECTIVES,
@@ -87,9 +87,11 @@ class MeanImageConfig:
 
 
 class MeanImageMethod(Method):
-    """One network, one optimizer, one phase: MSE between ``mapper(z)`` and the batch mean."""
+    """One network, one optimizer, one phase: MSE between ``mapper(z)`` and the batch mean;
+    samples come from an EMA of the network."""
 
     phases = (Phase("mapper", updates="mapper"),)
+    ema = EMASpec("mapper", decay=0.9)
     progress_names = {"mapper/loss": "MSE"}
 
     def __init__(self, cfg: MeanImageConfig, config, info) -> None:
@@ -149,7 +151,7 @@ def test_a_one_network_method_trains_resumes_exactly_and_samples(toy_config, tmp
     checkpoint = straight.checkpoint
     assert sorted(p.name for p in checkpoint.iterdir()) == [
         "checkpoint.json", "config.yaml", "generator.json", "mapper.safetensors",
-        "training_state.pt"]
+        "mapper_raw.safetensors", "training_state.pt"]
     meta = json.loads((run / "saved_models/generator/generator.json").read_text())
     assert meta["sampler"] == {"name": "toy_mapper", "latent_dim": LATENT}
     assert meta["networks"] == ["mapper"]
@@ -159,12 +161,20 @@ def test_a_one_network_method_trains_resumes_exactly_and_samples(toy_config, tmp
     Trainer(toy_config("split", epochs=1)).fit()
     resumed = Trainer(toy_config("split"), resume=True).fit()
     assert resumed.counters.step == straight.counters.step == 24
-    for name in ("mapper.safetensors",):
+    for name in ("mapper.safetensors", "mapper_raw.safetensors"):  # the average, the weights
         a, b = load_file(checkpoint / name), load_file(resumed.checkpoint / name)
         assert all(torch.equal(a[k], b[k]) for k in a), name
     state = [torch.load(c / "training_state.pt", weights_only=True)
              for c in (checkpoint, resumed.checkpoint)]
     assert torch.equal(state[0]["rng"]["trainer"], state[1]["rng"]["trainer"])
+    moments = [s["optimizers"]["mapper"]["state"][0]["exp_avg"] for s in state]
+    assert torch.equal(*moments)
+
+    def logged(run_dir):
+        return [{k: v for k, v in json.loads(line).items() if k != "time"}
+                for line in (run_dir / "metrics.jsonl").open()]
+
+    assert logged(resumed.run_dir) == logged(run)
 
     model, _ = load_model(run)
     images = generate_images(model, 6, seed=7, device=torch.device("cpu"))

@@ -12,7 +12,7 @@ from facegan.errors import FaceganError
 from facegan.methods.gan.objectives import WGANGPObjective
 from facegan.runs import RunDir
 from facegan.training import Trainer
-from facegan.training.trainer import planned_epochs
+from facegan.training.epochs import planned_epochs
 
 
 def state_of(run_dir):

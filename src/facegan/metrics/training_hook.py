@@ -1,6 +1,7 @@
 """Evaluation during training: every ``eval.every`` epochs, and the best generator kept.
 
-The trainer calls `TrainingEvaluator.after_epoch` at the end of each epoch (main process only).
+The ``evaluation`` epoch callback calls `TrainingEvaluator.after_epoch` every ``eval.every``
+epochs (main process only).
 Results go through the trainer's StatsReporter as ``eval/<name>`` (so into metrics.jsonl and
 TensorBoard). When ``eval.best_metric`` improves, the generator is written atomically to
 ``saved_models/best/`` with ``best.json`` (the metric, its value, epoch, step and every result):
@@ -89,9 +90,8 @@ class TrainingEvaluator:
 
     def after_epoch(self, counters: Counters, model: SamplingModel,
                     reporter: StatsReporter) -> EvalResult | None:
-        """Evaluate when this epoch is due; report ``eval/*`` and keep the best generator."""
-        if counters.epoch % self.config.eval.every:
-            return None
+        """Evaluate now; report ``eval/*`` and keep the best generator (the ``evaluation``
+        callback calls it every ``eval.every`` epochs)."""
         result = self.evaluator.evaluate(model)
         for key, value in result.summary.items():
             reporter.report(f"eval/{key}", value)

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+import yaml
+
 import facegan
 from facegan.config import apply_overrides, config_from_dict, read_yaml
 from facegan.errors import FaceganError
@@ -299,8 +301,6 @@ class Pipeline:
         return code, seconds, cpu, log_path
 
     def _write_stages_in_force(self) -> None:
-        import yaml
-
         self.files.folder.mkdir(exist_ok=True)
         atomic_write_text(self.files.stages_in_force,
                           yaml.safe_dump(self.in_force.pipeline, sort_keys=False))

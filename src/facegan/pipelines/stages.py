@@ -29,6 +29,7 @@ from facegan.runs import RunDir, atomic_directory
 from facegan.sampling import generate_images, load_model
 from facegan.training import Trainer
 from facegan.training.checkpoint import list_checkpoints
+from facegan.training.stats import JsonlSink, StatsReporter
 from facegan.viz.grids import save_grid
 
 STAGES: Registry = Registry("pipeline stage")
@@ -59,7 +60,8 @@ class CycleContext:
             resume = bool(list_checkpoints(self.run.saved_models))
             # On resume the trainer applies the config's learning rates and betas, so a rate
             # changed between cycles takes effect.
-            self._trainer = Trainer(self.config, resume=resume, progress=self.progress)
+            self._trainer = Trainer(self.config, resume=resume, progress=self.progress,
+                                    final_epoch=self.final_epoch)
             self.state["load_seconds"] = time.perf_counter() - started
             self.state["load_cpu_seconds"] = time.process_time() - started_cpu
         return self._trainer
@@ -121,8 +123,16 @@ def _callback_stage(name: str) -> Callable[..., Any]:
     the run's config turns it off for in-training use."""
 
     def stage(context: CycleContext) -> None:
-        epoch_context = context.trainer.epoch_context()
-        CALLBACKS.get(name).builder(epoch_context).on_epoch_end(epoch_context)
+        trainer = context.trainer
+        reporter = StatsReporter([JsonlSink(trainer.run.metrics_file)])  # for eval/* values
+        epoch_context = dataclasses.replace(trainer.epoch_context(), reporter=reporter)
+        try:
+            CALLBACKS.get(name).builder(epoch_context).on_epoch_end(epoch_context)
+            c = trainer.counters
+            reporter.flush(step=c.step, epoch=c.epoch, images_seen=c.images_seen,
+                           time=round(c.elapsed, 3))
+        finally:
+            reporter.close()
 
     return stage
 

@@ -40,7 +40,7 @@ class Counters:
     epoch: int = 0  # completed epochs
     batch_in_epoch: int = 0  # batches done in the current epoch
     step: int = 0  # batches done in total
-    images_seen: int = 0  # real images shown to the discriminator
+    images_seen: int = 0  # real images trained on
     elapsed: float = 0.0  # training seconds, summed over resumes
 
 
@@ -75,6 +75,8 @@ def save_checkpoint(saved_models: Path, *, config: Config, info: DataInfo, sampl
         for name, module in networks.items():
             if name in averages:
                 save_weights(raw_weights_file(tmp, name), module)
+                if name not in sampler.networks:  # an average that sampling does not use
+                    save_weights(weights_file(tmp, name), averages[name])
             elif name not in sampler.networks:
                 save_weights(weights_file(tmp, name), module)
         torch.save({"optimizers": {k: o.state_dict() for k, o in optimizers.items()},

@@ -2,7 +2,7 @@
 
 ``train.precision`` picks the autocast dtype. bf16 has fp32's range and needs no scaling; fp16
 needs a ``GradScaler`` per optimizer (the two losses have different magnitudes) and, for
-gradient penalties, the loss-scaled recipe in ``facegan.losses.critic_input_gradient``.
+gradient penalties, the loss-scaled recipe in ``facegan.methods.gan.losses.critic_input_gradient``.
 
 On the CPU, fp16 is refused, and bf16 is refused unless the CPU computes bf16 natively (AMX or
 AVX512-BF16): elsewhere it is emulated and slower than fp32, which would defeat its purpose.

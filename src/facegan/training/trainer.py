@@ -43,6 +43,7 @@ from facegan.training.checkpoint import (
 )
 from facegan.training.distributed import DistributedInfo
 from facegan.training.ema import NetworkEMA
+from facegan.training.epochs import epoch_batches, planned_epochs
 from facegan.training.guard import NonFiniteError, check_losses, check_record, check_weights
 from facegan.training.interrupt import StopRequest
 from facegan.training.precision import MixedPrecision, check_precision
@@ -73,25 +74,14 @@ def resolve_device(name: str) -> torch.device:
     return torch.device(name)
 
 
-def epoch_batches(num_items: int, batch_size: int, seed: int, epoch: int) -> list[list[int]]:
-    """The batches of one epoch: a permutation fixed by (seed, epoch); the last partial batch is
-    dropped so every step sees ``batch_size`` images."""
-    order = torch.randperm(num_items, generator=torch.Generator().manual_seed(
-        seed * 100_003 + epoch)).tolist()
-    return [order[i:i + batch_size] for i in range(0, num_items - batch_size + 1, batch_size)]
-
-
-def planned_epochs(epochs: int, max_images: int | None, images_per_epoch: int) -> int:
-    """The number of epochs a run trains: ``train.epochs``, or fewer when ``train.max_images``
-    is reached first (training stops after the epoch in which it is reached)."""
-    if max_images is None:
-        return epochs
-    return min(epochs, -(-max_images // images_per_epoch))
-
-
 class Trainer:
-    def __init__(self, config: Config, *, resume: bool = False, progress: bool | None = None):
+    def __init__(self, config: Config, *, resume: bool = False, progress: bool | None = None,
+                 final_epoch: int | None = None):
+        """``final_epoch``: the last epoch of the whole training when this trainer runs only a
+        part of it (a pipeline cycle); callbacks that run every K epochs and at the last one
+        count to it."""
         self.config = config
+        self.final_epoch = final_epoch
         self.dist = DistributedInfo.from_env()
         self.run = RunDir.for_config(config)
         self.device = resolve_device(config.train.device)
@@ -177,7 +167,8 @@ class Trainer:
         """What the end-of-epoch callbacks see, as of now."""
         return EpochContext(
             config=self.config, run=self.run, info=self.info, dataset=self.dataset,
-            counters=self.counters, planned_epochs=self.epochs, method=self.method,
+            counters=self.counters, planned_epochs=self.final_epoch or self.epochs,
+            method=self.method,
             model=self.model,
             networks=self.networks, fixed_noise=self.fixed_noise,
             fixed_conditions=self.fixed_conditions, grid_columns=self.grid_columns,

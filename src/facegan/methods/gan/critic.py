@@ -3,7 +3,7 @@
 Objectives call ``critic(x, c)`` and stay unaware of the training options; the GAN method
 hands them this view, which applies DiffAugment to every image the discriminator sees
 and carries the loss scale that gradient penalties need under fp16 (see
-``facegan.losses.critic_input_gradient``).
+``facegan.methods.gan.losses.critic_input_gradient``).
 """
 
 from __future__ import annotations
