@@ -73,6 +73,12 @@ def generate(
     embedding: Annotated[Optional[Path], typer.Option(
         help="embedding: a .npy or .pt file of shape (E, D) or (D,).")] = None,
     device: Annotated[str, typer.Option(help="cpu or cuda.")] = "cpu",
+    sampling_steps: Annotated[Optional[int], typer.Option(
+        help="diffusion: denoising steps (default: the model's, e.g. 50).")] = None,
+    sampler: Annotated[Optional[str], typer.Option(help="diffusion: ddim or ddpm.")] = None,
+    guidance: Annotated[Optional[float], typer.Option(
+        help="diffusion, conditional: classifier-free guidance weight (1: none, e.g. 3).")]
+    = None,
 ) -> None:
     """Generate images from a trained generator, in one of several modes."""
     import torch
@@ -82,7 +88,8 @@ def generate(
     from facegan.viz.modes import draw_rows, save_interpolation_gif
 
     _check_generate_options(generation.MODES, mode, method, out_dir, device)
-    model, _ = load_model(path)
+    model = load_model(path)[0].with_options(steps=sampling_steps, sampler=sampler,
+                                              guidance=guidance)
     labels, dev = label or [], torch.device(device)
     if mode == "grid":
         images = generation.grid(model, n, seed, dev, labels)

@@ -1,6 +1,6 @@
 """Methods: what is trained and how it samples (see `facegan.methods.base`)."""
 
-from facegan.methods import gan  # noqa: F401  (registers the GAN methods)
+from facegan.methods import diffusion, gan  # noqa: F401  (register the methods)
 from facegan.methods.base import (
     Batch,
     Method,

@@ -5,7 +5,11 @@ builds the method's networks, one optimizer per network, and runs the phases on 
 it never knows what a network is for. Sampling belongs to the method too (`Sampler`): one
 forward pass for a GAN, many denoising steps for a diffusion model. Every place that draws
 images -- the epoch grid, ``generate`` and its modes, ``evaluate``, ``serve``, ``export``'s
-check, the report -- goes through `SamplingModel`, the sampler bound to its networks.
+check, the report -- decodes through `SamplingModel`, the sampler bound to its networks (the
+server draws its noise itself, for truncation, and its ONNX backend runs the exported module).
+
+Noise decides the image: a sampler whose steps are random (DDPM) draws them from a generator
+seeded by the starting noise when the caller gives none.
 """
 
 from __future__ import annotations
@@ -89,6 +93,17 @@ class Sampler:
         ``(N, C, H, W)`` in [-1, 1]; called without gradients, networks in eval mode."""
         raise NotImplementedError
 
+    def with_options(self, **options: Any) -> Sampler:
+        """This sampler with sampling options set (a diffusion model's ``steps``, ``sampler``,
+        ``guidance``, ``eta``); None values keep the saved defaults."""
+        given = sorted(key for key, value in options.items() if value is not None)
+        if given:
+            flags = ", ".join("--sampling-steps" if key == "steps" else f"--{key}"
+                              for key in given)
+            raise FaceganError(f"this model draws an image in one pass; {flags} apply to "
+                               "diffusion models")
+        return self
+
     def export_module(self, networks: Networks) -> nn.Module:
         """One module ``(noise, c) -> images`` for ONNX/TorchScript."""
         raise NotImplementedError
@@ -170,6 +185,12 @@ class SamplingModel:
         for net in self.networks.values():
             net.to(device)
         return self
+
+    def with_options(self, **options: Any) -> SamplingModel:
+        """The same networks sampled with other options (`Sampler.with_options`)."""
+        sampler = self.sampler.with_options(**options)
+        return self if sampler is self.sampler else SamplingModel(sampler, self.networks,
+                                                                  self.info)
 
     def noise(self, n: int, generator: torch.Generator) -> torch.Tensor:
         """``(n, *noise_shape)`` standard normal noise from ``generator`` (a CPU one)."""

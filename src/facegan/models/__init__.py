@@ -3,6 +3,7 @@
 from facegan.models import (
     dcgan,  # noqa: F401  (registers "dcgan")
     resnet,  # noqa: F401  (registers "resnet")
+    unet,  # noqa: F401  (registers "unet": a denoiser for the diffusion methods)
 )
 from facegan.models.base import GANModels, build_models, build_networks
 
