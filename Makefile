@@ -6,6 +6,7 @@ ARGS ?=
 
 .PHONY: help install compile test build clean_target clean_venv train_mnist
 .PHONY: synthfaces train_synthfaces train_mnist_acgan train_celeb_faces train_anime_faces
+.PHONY: train_mnist_ddpm train_synthfaces_ddpm
 .PHONY: pipeline_train_mnist pipeline_train_animeFaces pipeline_train_celebFaces
 
 help:
@@ -16,6 +17,8 @@ help:
 	@echo "make train_mnist_acgan  train a digit-conditional ACGAN on MNIST"
 	@echo "make train_celeb_faces  train the ResNet WGAN-GP on CelebA at 64 px"
 	@echo "make train_anime_faces  train the hair/eye-colour ACGAN on anime faces"
+	@echo "make train_mnist_ddpm   train a digit-conditional DDPM (diffusion) on MNIST"
+	@echo "make train_synthfaces_ddpm  offline face demo: attribute-conditional DDPM on SynthFaces"
 
 	@echo "make pipeline_train_animeFaces  anime ACGAN as a pipeline: EPOCHS (150) fresh processes"
 	@echo "make pipeline_train_celebFaces  CelebA 64 px likewise; pipeline_train_mnist: 3 epochs"
@@ -65,6 +68,12 @@ train_celeb_faces:
 
 train_anime_faces:
 	$(BIN)/facegan train configs/anime_acgan.yaml $(ARGS)
+
+train_mnist_ddpm:
+	$(BIN)/facegan train configs/mnist_ddpm.yaml $(ARGS)
+
+train_synthfaces_ddpm:
+	$(BIN)/facegan train configs/synthfaces_ddpm.yaml $(ARGS)
 
 # Pipelines: one fresh process per epoch; edit the config or pipeline file while they run.
 EPOCHS ?= 150

@@ -5,6 +5,8 @@ from pathlib import Path
 import pytest
 
 from facegan.config import load_config
+from facegan.datainfo import DataInfo
+from facegan.methods import build_method
 from facegan.training.epochs import planned_epochs
 
 CONFIGS = Path(__file__).resolve().parents[1] / "configs"
@@ -21,7 +23,16 @@ RECIPES = {
     "faces128_embedding.yaml": ("embedding_folder", "resnet", "embedding"),
     "synthfaces_dcgan.yaml": ("synthfaces", "dcgan", "wgan_gp"),
     "synthfaces_acgan.yaml": ("synthfaces", "dcgan", "acgan"),
+    "mnist_ddpm.yaml": ("mnist", "unet", "ddpm"),
+    "synthfaces_ddpm.yaml": ("synthfaces", "unet", "ddpm"),
+    "celeba64_ddpm.yaml": ("celeba", "unet", "ddpm"),
+    "faces128_embedding_ddpm.yaml": ("embedding_folder", "unet", "ddpm"),
 }
+
+
+# millions of denoiser parameters, as the diffusion recipes' comments state them
+PARAMETERS = {"mnist_ddpm.yaml": 1.1, "synthfaces_ddpm.yaml": 1.1, "celeba64_ddpm.yaml": 26.6,
+              "faces128_embedding_ddpm.yaml": 29.1}
 
 
 def test_every_shipped_recipe_is_listed():
@@ -60,3 +71,19 @@ def test_mnist_recipe_is_the_issue_s_wgan_gp_and_its_image_budget_ends_it(images
     # the budget, not the epoch cap, ends the run, also when a user doubles it (README)
     assert planned_epochs(train.epochs, train.max_images, images_per_epoch) == epochs
     assert planned_epochs(train.epochs, 2 * train.max_images, images_per_epoch) == doubled
+
+
+@pytest.mark.parametrize(("recipe", "info"), [
+    ("mnist_ddpm.yaml", DataInfo("MNIST", 32, 1, tuple("0123456789"), "class")),
+    ("synthfaces_ddpm.yaml", DataInfo("SynthFaces", 32, 3, tuple("abcde"), "multilabel")),
+    ("celeba64_ddpm.yaml", DataInfo("CelebA", 64, 3)),
+    ("faces128_embedding_ddpm.yaml", DataInfo("Faces128", 128, 3, (), "embedding", 128)),
+])
+def test_diffusion_recipes_build_their_denoiser_for_their_data(recipe, info):
+    pytest.importorskip("diffusers")
+    cfg = load_config(CONFIGS / recipe)
+    method = build_method(cfg, info)
+    denoiser = method.build_networks()["denoiser"]
+    assert denoiser.conditional == (info.label_kind != "none")
+    millions = sum(p.numel() for p in denoiser.parameters()) / 1e6
+    assert millions == pytest.approx(PARAMETERS[recipe], rel=0.05)  # as the recipe says

@@ -42,6 +42,10 @@ def evaluate(
                                              "models/<Dataset>/.fidcache.")] = True,
     device: Annotated[str, typer.Option(help="cpu or cuda.")] = "cpu",
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+    sampling_steps: Annotated[Optional[int], typer.Option(
+        help="diffusion: denoising steps (default: the model's).")] = None,
+    guidance: Annotated[Optional[float], typer.Option(
+        help="diffusion, conditional: classifier-free guidance weight.")] = None,
 ) -> None:
     """Measure a trained generator: FID/KID, precision/recall, conditional scores."""
     import json
@@ -57,7 +61,8 @@ def evaluate(
     result = evaluate_path(path, settings, features=features,
                            inception_weights=inception_weights, classifier=classifier,
                            face_models=face_models, embedder=embedder, config_path=config,
-                           overrides=overrides or [], use_cache=cache, device=device)
+                           overrides=overrides or [], use_cache=cache, device=device,
+                           sampling={"steps": sampling_steps, "guidance": guidance})
     typer.echo(format_table(result))
     typer.echo(f"({result.seconds:.1f} s)")
     if json_out is not None:

@@ -59,11 +59,15 @@ def evaluate_path(path: Path, settings: EvalSettings, *, features: str = "classi
                   inception_weights: Path | None = None, classifier: Path | None = None,
                   face_models: Path | None = None, embedder: str = "face",
                   config_path: Path | None = None, overrides: list[str] | None = None,
-                  use_cache: bool = True, device: str = "cpu") -> EvalResult:
+                  use_cache: bool = True, device: str = "cpu",
+                  sampling: dict[str, Any] | None = None) -> EvalResult:
+    """Evaluate the saved model at ``path``; ``sampling`` sets a diffusion model's options
+    (``steps``, ``guidance``; None keeps its own)."""
     if device == "cuda" and not torch.cuda.is_available():
         raise FaceganError("--device cuda but no CUDA device is available; use --device cpu")
     generator_dir = resolve_generator_dir(Path(path))
     model, meta = load_model_dir(generator_dir)
+    model = model.with_options(**(sampling or {}))
     config, dataset_dir = load_run_config(generator_dir, config_path, list(overrides or []))
     dataset = build_dataset(config.data)
     info = dataset.info
@@ -96,7 +100,8 @@ def evaluate_path(path: Path, settings: EvalSettings, *, features: str = "classi
         device=device,
     ).evaluate(model)
     result.context = {"generator": str(generator_dir), "epoch": meta.get("epoch"),
-                      "step": meta.get("step"), **result.context}
+                      "step": meta.get("step"), "sampler": model.sampler.describe(),
+                      **result.context}
     return result
 
 

@@ -65,8 +65,20 @@ def create_app(models: Sequence[ServedModel], queue_limit: int = 16) -> FastAPI:
 
     async def respond(model: ServedModel, z: torch.Tensor, c: torch.Tensor | None,
                       body: Condition, nrow: int | None, filename: str) -> Response:
+        options = body.sampling_options()
+        if options and not model.sampling:
+            field = "sampling_steps" if "steps" in options else "guidance"
+            raise _invalid(("body", field), f"model {model.name!r} draws an image in one pass; "
+                           "sampling_steps and guidance apply to diffusion models",
+                           getattr(body, field))
+
+        most = model.sampling.get("num_train_timesteps")
+        if most is not None and options.get("steps", 0) > most:
+            raise _invalid(("body", "sampling_steps"), f"model {model.name!r} was trained with "
+                           f"{most} timesteps; ask for at most that many", body.sampling_steps)
+
         def job() -> bytes | list[str]:
-            images = model.run(z, c)
+            images = model.run(z, c, **options) if options else model.run(z, c)
             return png_bytes(images, nrow) if body.format == "png" else png_base64_list(images)
 
         try:
@@ -106,7 +118,7 @@ def create_app(models: Sequence[ServedModel], queue_limit: int = 16) -> FastAPI:
         """``n`` images from ``seed``: one PNG (a grid when n > 1) or JSON with one PNG each."""
         model = pick(body.model, ("body", "model"))
         rng = seeded(body.seed)
-        z = latent_noise(body.n, model.latent_dim, rng, body.truncation)
+        z = latent_noise(body.n, model.shape, rng, body.truncation)
         c = condition(model, body, body.n, rng)
         return await respond(model, z, c, body, None, f"facegan-{model.name}-{body.seed}.png")
 
@@ -115,8 +127,8 @@ def create_app(models: Sequence[ServedModel], queue_limit: int = 16) -> FastAPI:
         """A strip of ``steps`` images walking from ``seed_a``'s noise to ``seed_b``'s."""
         model = pick(body.model, ("body", "model"))
         rng = seeded(body.seed_a)
-        z_a = latent_noise(1, model.latent_dim, rng, body.truncation)[0]
-        z_b = latent_noise(1, model.latent_dim, seeded(body.seed_b), body.truncation)[0]
+        z_a = latent_noise(1, model.shape, rng, body.truncation)[0]
+        z_b = latent_noise(1, model.shape, seeded(body.seed_b), body.truncation)[0]
         c = condition(model, body, 1, rng)  # one condition for the whole strip
         c = None if c is None else c.expand(body.steps, *c.shape[1:])
         name = f"facegan-{model.name}-{body.seed_a}-{body.seed_b}.png"

@@ -18,10 +18,11 @@ from facegan.sampling import generation
 from facegan.viz.grids import grid_columns
 
 
-def latent_noise(n: int, latent_dim: int, rng: torch.Generator,
+def latent_noise(n: int, shape: int | tuple[int, ...], rng: torch.Generator,
                  truncation: float | None) -> torch.Tensor:
-    """``(n, latent_dim)`` standard normal noise drawn from ``rng``, optionally truncated."""
-    z = torch.randn(n, latent_dim, generator=rng)
+    """``(n, *shape)`` standard normal noise drawn from ``rng`` (a latent vector of ``shape``
+    numbers, or a diffusion model's noise image), optionally truncated."""
+    z = torch.randn(n, *((shape,) if isinstance(shape, int) else shape), generator=rng)
     if truncation is not None:
         outside = z.abs() > truncation
         while outside.any():
@@ -36,9 +37,11 @@ def seeded(seed: int) -> torch.Generator:
 
 
 def slerp(a: torch.Tensor, b: torch.Tensor, steps: int) -> torch.Tensor:
-    """``steps`` points from ``a`` to ``b`` (both ``(D,)``) along the great circle, ``(steps, D)``
-    (`facegan.sampling.generation.slerp`, as ``facegan generate --mode interpolate``)."""
-    return generation.slerp(a[None], b[None], torch.linspace(0, 1, steps))[0]
+    """``steps`` points from ``a`` to ``b`` (both of one shape, e.g. ``(D,)``) along the great
+    circle, ``(steps, *shape)`` (`facegan.sampling.generation.slerp`, as ``facegan generate
+    --mode interpolate``)."""
+    path = generation.slerp(a.flatten()[None], b.flatten()[None], torch.linspace(0, 1, steps))
+    return path[0].reshape(steps, *a.shape)
 
 
 def to_uint8(images: torch.Tensor) -> torch.Tensor:

@@ -21,8 +21,9 @@ from facegan.methods.io import load_model_dir
 from facegan.sampling import resolve_generator_dir
 
 Backend = Literal["pytorch", "onnx"]
-# z (N, latent_dim), c (N,) / (N, L) / (N, E) or None -> images (N, C, H, W) in [-1, 1]
-GenerateFn = Callable[[torch.Tensor, "torch.Tensor | None"], torch.Tensor]
+# noise (N, *noise_shape), c (N,) / (N, L) / (N, E) or None, sampling options (a diffusion
+# model's steps, guidance) -> images (N, C, H, W) in [-1, 1]
+GenerateFn = Callable[..., torch.Tensor]
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,8 @@ class ServedModel:
     training: dict[str, Any] = field(default_factory=dict)  # epoch and step when saved
     metrics: dict[str, Any] = field(default_factory=dict)  # the run's last logged metrics
     conditional: bool = True  # False: trained without using the data's labels
+    sampling: dict[str, Any] = field(default_factory=dict)  # a multi-step sampler's defaults
+    noise_shape: tuple[int, ...] = ()  # () for a latent vector of latent_dim numbers
     condition: ConditionSpec = field(init=False)
 
     def __post_init__(self) -> None:
@@ -51,25 +54,30 @@ class ServedModel:
             "resolution": self.data["image_size"], "channels": self.data["channels"],
             "latent_dim": self.latent_dim, "label_kind": spec.kind if labelled else "none",
             "labels": list(spec.label_names), "embedding_dim": spec.embedding_dim,
-            "training": self.training, "metrics": self.metrics,
+            "training": self.training, "metrics": self.metrics, "sampling": self.sampling,
         }
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """The shape of one noise input: ``(latent_dim,)`` or a noise image ``(C, H, W)``."""
+        return self.noise_shape or (self.latent_dim,)
 
 
 def torch_model(name: str, model: SamplingModel, meta: dict[str, Any],
                 device: torch.device = torch.device("cpu"), metrics: dict | None = None,
                 ) -> ServedModel:
-    """Serve a saved model through its own sampling path (`SamplingModel.decode`)."""
+    """Serve a saved model through its own sampling path (`SamplingModel.decode`); a diffusion
+    model's requests may set its sampling options."""
     model.to(device)
 
-    def run(z: torch.Tensor, c: torch.Tensor | None) -> torch.Tensor:
-        return model.decode(z, c).cpu()
+    def run(z: torch.Tensor, c: torch.Tensor | None, **options: Any) -> torch.Tensor:
+        return model.with_options(**options).decode(z, c).cpu()
 
-    if len(model.noise_shape) != 1:
-        raise FaceganError(f"{name}: facegan serve runs models that decode a latent vector in "
-                           "one pass (GANs); draw this one with facegan generate")
-    (latent_dim,) = model.noise_shape
-    return ServedModel(name, "pytorch", int(latent_dim), meta["data"], run, _training(meta),
-                       metrics or {}, conditional=model.conditional)
+    multi_step = len(model.noise_shape) != 1
+    sampling = meta.get("sampler", {}) if multi_step else {}
+    return ServedModel(name, "pytorch", 0 if multi_step else model.noise_shape[0], meta["data"],
+                       run, _training(meta), metrics or {}, conditional=model.conditional,
+                       sampling=sampling, noise_shape=model.noise_shape if multi_step else ())
 
 
 def onnx_model(name: str, path: Path) -> ServedModel:

@@ -11,6 +11,7 @@ MAX_INTERPOLATION_STEPS = 16
 MAX_SEED = 2**32 - 1  # fits a JavaScript number exactly
 MAX_LABELS = 256
 MAX_EMBEDDING = 4096
+MAX_SAMPLING_STEPS = 100  # a diffusion model's denoising steps per request
 
 
 class Condition(BaseModel):
@@ -28,6 +29,16 @@ class Condition(BaseModel):
         None, max_length=MAX_EMBEDDING, description="Embedding models: embedding_dim numbers.")
     format: Literal["png", "json"] = Field(
         "png", description="png: one PNG (an image or a grid); json: base64 PNGs, one per image.")
+    sampling_steps: int | None = Field(
+        None, ge=1, le=MAX_SAMPLING_STEPS, description="Diffusion models: denoising steps "
+        "(default: the model's). GANs draw in one pass and refuse it.")
+    guidance: float | None = Field(
+        None, ge=0.0, le=20.0, description="Conditional diffusion models: classifier-free "
+        "guidance weight (1: none, e.g. 3).")
+
+    def sampling_options(self) -> dict[str, float | int]:
+        return {key: value for key, value in (("steps", self.sampling_steps),
+                                              ("guidance", self.guidance)) if value is not None}
 
 
 class GenerateRequest(Condition):

@@ -14,6 +14,7 @@ from facegan.methods.diffusion.sampler import DiffusionSampler, DiffusionSampler
 from facegan.models.unet import Denoiser, UNetConfig
 from facegan.sampling import generate_images, load_model
 from facegan.training import Trainer
+from facegan.viz.report import write_report
 
 pytest.importorskip("diffusers")
 
@@ -133,3 +134,8 @@ def test_a_ddpm_run_leaves_a_gan_runs_files_and_resumes_exactly(tmp_path, tiny_c
     assert meta["sampler"]["name"] == "diffusion" and meta["sampler"]["steps"] == 4
     sevens = generate_images(model, 2, 0, torch.device("cpu"), labels=torch.tensor([7, 7]))
     assert sevens.shape == (2, 1, 16, 16)
+
+    report = write_report(straight.run_dir)  # every label and an interpolation of the noise
+    for picture in ("per_label.png", "interpolation.png", "real_vs_generated.png"):
+        assert (straight.run_dir / "visualizations" / picture).is_file(), picture
+    assert "Every label, the same noise" in report.read_text()

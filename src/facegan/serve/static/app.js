@@ -15,6 +15,7 @@ function conditionFields() {
   const model = currentModel();
   const body = { model: model.name, format: "png" };
   if ($("truncate").checked) body.truncation = Number($("truncation").value);
+  if (model.sampling && model.sampling.steps) body.sampling_steps = Number($("sampling-steps").value);
   if (model.label_kind === "class") {
     const choice = document.querySelector("#label-controls select").value;
     if (choice) body.labels = [choice];
@@ -127,6 +128,14 @@ function showModel() {
   }
   $("embedding-box").hidden = model.embedding_dim === 0;
   $("embedding-size").textContent = `(${model.embedding_dim} numbers)`;
+  // diffusion models: denoising steps, from their default, at most 100 (the server's bound)
+  const steps = model.sampling && model.sampling.steps;
+  $("sampling-box").hidden = !steps;
+  if (steps) {
+    $("sampling-steps").max = String(Math.min(100, model.sampling.num_train_timesteps));
+    $("sampling-steps").value = String(Math.min(100, steps));
+    $("sampling-steps-value").textContent = $("sampling-steps").value;
+  }
 }
 
 async function start() {
@@ -157,6 +166,10 @@ async function start() {
     $("truncation-value").textContent = Number($("truncation").value).toFixed(1);
   });
   $("truncation").addEventListener("change", generate);
+  $("sampling-steps").addEventListener("input", () => {
+    $("sampling-steps-value").textContent = $("sampling-steps").value;
+  });
+  $("sampling-steps").addEventListener("change", generate);
   $("interpolate").addEventListener("click", interpolate);
   $("controls").addEventListener("submit", (event) => { event.preventDefault(); generate(); });
   await generate();

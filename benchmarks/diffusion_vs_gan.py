@@ -1,0 +1,99 @@
+"""Benchmark: DDPM against WGAN-GP on MNIST for equal CPU minutes, and diffusion sampling speed.
+
+    facegan features train configs/mnist_wgan_gp.yaml        # the classifier, once
+    python benchmarks/diffusion_vs_gan.py --minutes 10 30     # trains 4 runs: ~80 minutes
+    python benchmarks/diffusion_vs_gan.py --sampling-only models/MNIST/DDPM
+
+Each recipe (configs/mnist_wgan_gp.yaml, configs/mnist_ddpm.yaml) is trained from scratch as
+``facegan train`` in a fresh process under ``--root`` for each budget; when the budget's wall
+minutes have passed it gets Ctrl+C, which saves a checkpoint, and the MNIST classifier reads
+1,000 samples of it (benchmarks/mnist_digit_readout.py's read-out). Then the seconds per image
+of sampling the DDPM at 25, 50 and 250 DDIM steps (and 250 DDPM steps). Prints, never asserts.
+Run it on a quiet machine: other processes change every number.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+from facegan.metrics.classifier import load_classifier
+from facegan.sampling import load_model
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from mnist_digit_readout import generated_digits, readout  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+RECIPES = {"WGAN-GP": REPO / "configs" / "mnist_wgan_gp.yaml",
+           "DDPM": REPO / "configs" / "mnist_ddpm.yaml"}
+
+
+def train_for(recipe: Path, minutes: float, root: Path, name: str) -> Path:
+    """Train ``recipe`` for ``minutes`` of wall time, then stop it as Ctrl+C does."""
+    command = [sys.executable, "-m", "facegan", "train", str(recipe), "--no-progress",
+               "--set", f"run.root={root}", "--set", f"run.name={name}",
+               "--set", "train.max_images=null"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               text=True)
+    try:
+        process.wait(timeout=minutes * 60)
+    except subprocess.TimeoutExpired:
+        process.send_signal(signal.SIGINT)
+        process.wait()
+    if process.returncode not in (0, 130):
+        raise SystemExit(f"{recipe.name} failed:\n{process.stderr.read()}")
+    return root / "MNIST" / name
+
+
+def sampling_speed(run: Path, n: int = 16) -> None:
+    model, meta = load_model(run)
+    asked = torch.arange(n) % 10 if model.conditional else None
+    trained = meta["sampler"]["num_train_timesteps"]
+    for sampler, steps in (("ddim", 25), ("ddim", 50), ("ddim", 250), ("ddpm", 250)):
+        if steps > trained:
+            continue
+        configured = model.with_options(sampler=sampler, steps=steps)
+        start = time.perf_counter()
+        configured.draw(configured.seeded_noise(n, 0), asked, batch_size=n)
+        seconds = (time.perf_counter() - start) / n
+        print(f"  {sampler} {steps:>3} steps: {seconds:.3f} s per image (batch of {n})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--minutes", type=float, nargs="+", default=[10, 30])
+    parser.add_argument("--root", type=Path, default=Path("runs/diffusion_vs_gan"))
+    parser.add_argument("--classifier", type=Path, default=Path("models/MNIST/features/classifier"))
+    parser.add_argument("--num-samples", type=int, default=1000)
+    parser.add_argument("--sampling-only", type=Path, default=None, metavar="DDPM_RUN")
+    args = parser.parse_args()
+    print(f"{torch.get_num_threads()} threads, {os.cpu_count()} CPUs, load average "
+          f"{os.getloadavg()[0]:.1f}")
+    if args.sampling_only is not None:
+        sampling_speed(args.sampling_only)
+        return
+    classifier, _, _ = load_classifier(args.classifier)
+    last_ddpm = None
+    for minutes in args.minutes:
+        for label, recipe in RECIPES.items():
+            run = train_for(recipe, minutes, args.root, f"{label}_{minutes:g}min")
+            model, meta = load_model(run)
+            images, asked = generated_digits(model, args.num_samples, seed=123)
+            print(f"{label:8} {minutes:g} min (step {meta['step']}): "
+                  f"{readout(classifier, images, asked)}")
+            if label == "DDPM":
+                last_ddpm = run
+    if last_ddpm is not None:
+        print("DDPM sampling:")
+        sampling_speed(last_ddpm)
+
+
+if __name__ == "__main__":
+    main()
