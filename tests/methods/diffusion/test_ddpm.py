@@ -139,3 +139,23 @@ def test_a_ddpm_run_leaves_a_gan_runs_files_and_resumes_exactly(tmp_path, tiny_c
     for picture in ("per_label.png", "interpolation.png", "real_vs_generated.png"):
         assert (straight.run_dir / "visualizations" / picture).is_file(), picture
     assert "Every label, the same noise" in report.read_text()
+
+
+def test_face_embeddings_condition_the_denoiser_and_train(tmp_path):
+    info = DataInfo("Faces", 16, 3, (), "embedding", embedding_dim=6)
+    cfg = config_from_dict({"data": {"name": "synthfaces", "n": 8, "image_size": 16},
+                            "model": TINY_UNET,
+                            "objective": {"name": "ddpm", "num_train_timesteps": 20,
+                                          "sampling_steps": 2}})
+    method = build_method(cfg, info)
+    denoiser = method.build_networks()["denoiser"]
+    assert denoiser.conditional
+    x, t = torch.randn(2, 3, 16, 16), torch.tensor([3, 3])
+    a, b = torch.randn(2, 6), torch.randn(2, 6)
+    with torch.no_grad():
+        assert not torch.allclose(denoiser(x, t, a), denoiser(x, t, b))
+    out = method.compute(method.phases[0], {"denoiser": denoiser},
+                         Batch(torch.rand(2, 3, 16, 16) * 2 - 1, a),
+                         StepContext(torch.Generator().manual_seed(0)))
+    out["loss"].backward()
+    assert torch.isfinite(out["loss"]) and denoiser.condition.map.weight.grad is not None
