@@ -25,14 +25,19 @@ INFO = DataInfo("Tiny", 16, 1)
 UNET = UNetConfig(block_out_channels=(8, 16), attention_levels=(1,), layers_per_block=1)
 
 
-@pytest.fixture(scope="module")
-def ddpm_dir(tmp_path_factory):
+def ddpm_model_dir(directory):
+    """An untrained tiny unconditional DDPM saved in ``directory`` (4 DDIM steps of 20)."""
     torch.manual_seed(0)
-    directory = tmp_path_factory.mktemp("ddpm")
+    directory.mkdir(parents=True, exist_ok=True)
     sampler = DiffusionSampler(DiffusionSamplerConfig(num_train_timesteps=20, steps=4))
     save_model(directory, sampler, {"denoiser": Denoiser(UNET, INFO)}, UNET, INFO, epoch=1,
                step=5)
     return directory
+
+
+@pytest.fixture(scope="module")
+def ddpm_dir(tmp_path_factory):
+    return ddpm_model_dir(tmp_path_factory.mktemp("ddpm"))
 
 
 @pytest.fixture(scope="module")

@@ -94,3 +94,35 @@ def test_attribute_controls_and_phone_layout(browser, page_url, tmp_path):
     shot = screenshot_pixels(page.screenshot(path=str(tmp_path / "phone.png"), full_page=True))
     assert shot.std() > 10
     page.close()
+
+
+def test_a_diffusion_model_gets_a_denoising_steps_slider_that_the_requests_follow(
+        browser, tmp_path):
+    pytest.importorskip("diffusers")
+    from tests.serve.test_diffusion import ddpm_model_dir
+
+    models = [load_served_model("ddpm", ddpm_model_dir(tmp_path / "ddpm"), torch.device("cpu")),
+              conditional_model("class", name="digits")]
+    with live_server(create_app(models)) as url:
+        page = browser.new_page()
+        page.set_viewport_size(DESKTOP)
+        bodies = []
+        page.on("request", lambda request: bodies.append(request.post_data_json)
+                if request.url.endswith("/api/generate") else None)
+        page.goto(url)
+        wait_for_seed(page, 0)
+        assert page.locator("#sampling-box").is_visible()
+        assert page.locator("#sampling-steps").input_value() == "4"  # the model's default
+        assert bodies[-1]["sampling_steps"] == 4
+        page.locator("#sampling-steps").fill("2")
+        page.locator("#sampling-steps").dispatch_event("change")
+        page.wait_for_function("document.getElementById('sampling-steps-value').textContent"
+                               " === '2'")
+        page.wait_for_timeout(500)
+        assert bodies[-1]["sampling_steps"] == 2
+        page.select_option("#model", "digits")  # a GAN: no slider, no option sent
+        page.wait_for_function("document.getElementById('download').download.includes"
+                               "('digits')")
+        assert not page.locator("#sampling-box").is_visible()
+        assert "sampling_steps" not in bodies[-1]
+        page.close()
