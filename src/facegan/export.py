@@ -1,12 +1,14 @@
 """Exporting a saved model to ONNX or TorchScript, checked against PyTorch.
 
-The method's sampler names the module to export (a GAN's generator). Both formats take
-``z (N, latent_dim)`` (and ``c`` for conditional models, see `facegan.conditions`) with a
-dynamic batch size and return ``(N, C, H, W)`` in [-1, 1]. The saved model's
+The method's sampler names the module to export. A GAN's generator takes ``z (N, latent_dim)``
+(and ``c`` for conditional models, see `facegan.conditions`) and returns ``images (N, C, H,
+W)`` in [-1, 1]; a diffusion model's denoiser takes ``x (N, C, H, W)``, ``t (N,)`` (and ``c``,
+``drop``) and returns its ``prediction``, and ``facegan serve`` runs the sampling loop around
+it. Every input has a dynamic batch size. The saved model's
 ``generator.json`` description travels inside the file (ONNX metadata ``facegan.generator``,
 TorchScript extra file ``facegan.generator.json``), so ``facegan serve model.onnx`` needs
 nothing else. Every export is run once more at a batch size it was not traced with and compared
-with the sampling path (`SamplingModel.decode`) before the file is put in place.
+with PyTorch before the file is put in place.
 """
 
 from __future__ import annotations
@@ -23,7 +25,6 @@ from typing import Any, Literal
 import torch
 from torch import nn
 
-from facegan.conditions import ConditionSpec
 from facegan.errors import FaceganError
 from facegan.methods.base import SamplingModel
 
@@ -43,40 +44,38 @@ class ExportResult:
 
 
 def export_meta(model: SamplingModel, meta: dict[str, Any]) -> dict[str, Any]:
-    """The description stored inside an export: ``generator.json`` plus ``latent_dim``."""
-    (latent_dim,) = model.noise_shape
-    return {**meta, "latent_dim": int(latent_dim), "conditional": model.conditional}
+    """The description stored inside an export: ``generator.json`` plus the noise shape (and
+    ``latent_dim`` for a one-pass model)."""
+    shape = model.noise_shape
+    return {**meta, "latent_dim": int(shape[0]) if len(shape) == 1 else 0,
+            "noise_shape": list(shape), "conditional": model.conditional}
 
 
-def example_inputs(model: SamplingModel, spec: ConditionSpec,
-                   n: int) -> tuple[torch.Tensor, ...]:
-    z = model.seeded_noise(n, n)
-    c = spec.example(n)
-    return (z,) if c is None else (z, c)
+def example_inputs(model: SamplingModel, n: int) -> dict[str, torch.Tensor]:
+    return model.sampler.export_inputs(model.networks, model.seeded_noise(n, n),
+                                       model.condition.example(n))
 
 
 def export_model(model: SamplingModel, meta: dict[str, Any], fmt: Format,
                  out: Path) -> ExportResult:
     """Write ``model``'s export module (eval mode, CPU) to ``out`` in ``fmt`` and check it
-    against the model's own sampling."""
-    if len(model.noise_shape) != 1:
-        raise FaceganError("only models that decode a latent vector in one pass (GANs) can be "
-                           "exported; sample this one with facegan generate or serve it")
+    against PyTorch at another batch size. A GAN exports its generator; a diffusion model its
+    denoiser, whose sampling loop `facegan serve` runs around onnxruntime."""
     model.to(torch.device("cpu"))
     module = model.sampler.export_module(model.networks).eval()
-    spec = model.condition
     description = json.dumps(export_meta(model, meta))
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp")
-    check_inputs = example_inputs(model, spec, CHECK_BATCH)
-    expected = model.decode(*check_inputs)
+    check_inputs = tuple(example_inputs(model, CHECK_BATCH).values())
+    trace = example_inputs(model, TRACE_BATCH)
+    with torch.no_grad():
+        expected = module(*check_inputs)
     try:
         if fmt == "onnx":
-            _write_onnx(module, example_inputs(model, spec, TRACE_BATCH), description, tmp)
+            _write_onnx(module, trace, description, tmp, model.sampler.export_output)
             actual = _run_onnx(tmp, check_inputs)
         elif fmt == "torchscript":
-            _write_torchscript(module, example_inputs(model, spec, TRACE_BATCH), description,
-                               tmp)
+            _write_torchscript(module, tuple(trace.values()), description, tmp)
             with torch.no_grad(), _quiet_torchscript():
                 actual = torch.jit.load(str(tmp))(*check_inputs)
         else:
@@ -98,18 +97,18 @@ def require_onnx() -> None:
                            "pip install 'facegan[onnx]'")
 
 
-def _write_onnx(module: nn.Module, inputs: tuple[torch.Tensor, ...], description: str,
-                path: Path) -> None:
+def _write_onnx(module: nn.Module, inputs: dict[str, torch.Tensor], description: str,
+                path: Path, output_name: str) -> None:
     require_onnx()
     import onnx
 
     batch = torch.export.Dim("batch", min=1, max=4096)
     with warnings.catch_warnings():
-        # z and c share the batch axis on purpose; the exporter notes that it names it once
+        # the inputs share the batch axis on purpose; the exporter notes that it names it once
         warnings.filterwarnings("ignore", message=".*axis name: batch will not be used")
         torch.onnx.export(
-            module, inputs, str(path), dynamo=True, verbose=False,
-            input_names=["z", "c"][:len(inputs)], output_names=["images"],
+            module, tuple(inputs.values()), str(path), dynamo=True, verbose=False,
+            input_names=list(inputs), output_names=[output_name],
             dynamic_shapes=tuple({0: batch} for _ in inputs),
         )
     model = onnx.load(str(path))

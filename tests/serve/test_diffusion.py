@@ -81,3 +81,24 @@ def test_served_diffusion_images_are_facegan_generate_s(client, ddpm_dir):
 def test_sampling_options_out_of_bounds_or_for_a_gan_are_422(client, body, message):
     answer = client.post("/api/generate", json=body)
     assert answer.status_code == 422 and message in answer.text
+
+
+def test_an_exported_denoiser_is_served_with_the_sampling_loop_around_onnxruntime(
+        ddpm_dir, tmp_path):
+    pytest.importorskip("onnxruntime")
+    from fastapi.testclient import TestClient
+
+    from facegan.export import export_model
+    from facegan.serve.app import create_app
+
+    model, meta = load_model_dir(ddpm_dir)
+    result = export_model(model, meta, "onnx", tmp_path / "ddpm.onnx")
+    assert result.max_abs_difference <= 1e-4
+    client = TestClient(create_app([
+        load_served_model("onnx", result.path, torch.device("cpu")),
+        load_served_model("torch", ddpm_dir, torch.device("cpu"))]))
+    assert client.get("/api/model").json()["sampling"]["steps"] == 4
+    answers = [images(client.post("/api/generate", json={
+        "model": name, "seed": 5, "n": 2, "format": "json", "sampling_steps": 3}))
+        for name in ("onnx", "torch")]
+    assert np.abs(answers[0].astype(int) - answers[1].astype(int)).max() <= 1

@@ -79,6 +79,7 @@ class Sampler:
     """
 
     networks: tuple[str, ...] = ()  # what a saved model keeps
+    export_output = "images"  # the output name of `export_module` in an ONNX file
 
     def noise_shape(self, networks: Networks) -> tuple[int, ...]:
         raise NotImplementedError
@@ -105,7 +106,13 @@ class Sampler:
         return self
 
     def export_module(self, networks: Networks) -> nn.Module:
-        """One module ``(noise, c) -> images`` for ONNX/TorchScript."""
+        """The module an export holds: a GAN's ``(z, c) -> images``, a diffusion model's
+        denoiser ``(x, t, c, drop) -> prediction`` (the sampling loop runs around it)."""
+        raise NotImplementedError
+
+    def export_inputs(self, networks: Networks, noise: torch.Tensor,
+                      conditions: torch.Tensor | None) -> dict[str, torch.Tensor]:
+        """Named example inputs of `export_module` for a batch of ``noise``."""
         raise NotImplementedError
 
     def describe(self) -> dict[str, Any]:

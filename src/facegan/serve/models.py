@@ -17,7 +17,7 @@ from facegan.conditions import ConditionSpec
 from facegan.errors import FaceganError
 from facegan.export import META_KEY, require_onnx
 from facegan.methods.base import SamplingModel
-from facegan.methods.io import load_model_dir
+from facegan.methods.io import build_sampler, load_model_dir
 from facegan.sampling import resolve_generator_dir
 
 Backend = Literal["pytorch", "onnx"]
@@ -97,13 +97,50 @@ def onnx_model(name: str, path: Path) -> ServedModel:
     meta = json.loads(description)
     input_names = [arg.name for arg in session.get_inputs()]
 
-    def run(z: torch.Tensor, c: torch.Tensor | None) -> torch.Tensor:
-        inputs = (z,) if c is None else (z, c)
+    def call(*inputs: torch.Tensor) -> torch.Tensor:
         feeds = {name: x.numpy() for name, x in zip(input_names, inputs, strict=True)}
         return torch.from_numpy(session.run(None, feeds)[0])
 
+    conditional = bool(meta.get("conditional", True))
+    if meta.get("sampler", {"name": "gan"})["name"] != "gan":
+        return _onnx_multi_step(name, meta, call, conditional)
+
+    def run(z: torch.Tensor, c: torch.Tensor | None) -> torch.Tensor:
+        return call(z) if c is None else call(z, c)
+
     return ServedModel(name, "onnx", int(meta["latent_dim"]), meta["data"], run,
-                       _training(meta), conditional=bool(meta.get("conditional", True)))
+                       _training(meta), conditional=conditional)
+
+
+class OnnxDenoiser:
+    """An exported denoiser behind the call the diffusion sampler makes,
+    ``(x, t, c=None, drop=None) -> prediction``."""
+
+    def __init__(self, call: Callable[..., torch.Tensor], conditional: bool) -> None:
+        self.call, self.conditional = call, conditional
+
+    def __call__(self, x: torch.Tensor, t: torch.Tensor, c: torch.Tensor | None = None,
+                 drop: torch.Tensor | None = None) -> torch.Tensor:
+        if not self.conditional:
+            return self.call(x, t)
+        if drop is None:
+            drop = torch.zeros(len(x), dtype=torch.bool)
+        return self.call(x, t, c, drop)
+
+
+def _onnx_multi_step(name: str, meta: dict[str, Any], call: Callable[..., torch.Tensor],
+                     conditional: bool) -> ServedModel:
+    """A diffusion model's exported denoiser with its sampler's loop run around it."""
+    sampler = build_sampler(meta)
+    denoiser = OnnxDenoiser(call, conditional)
+
+    def run(z: torch.Tensor, c: torch.Tensor | None, **options: Any) -> torch.Tensor:
+        with torch.no_grad():
+            return sampler.with_options(**options).decode({"denoiser": denoiser}, z, c)
+
+    return ServedModel(name, "onnx", 0, meta["data"], run, _training(meta),
+                       conditional=conditional, sampling=meta["sampler"],
+                       noise_shape=tuple(meta["noise_shape"]))
 
 
 def load_served_model(name: str, path: Path, device: torch.device) -> ServedModel:

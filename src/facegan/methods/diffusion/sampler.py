@@ -61,6 +61,7 @@ def seed_of(noise: torch.Tensor) -> int:
 
 class DiffusionSampler(Sampler):
     networks = ("denoiser",)
+    export_output = "prediction"
 
     def __init__(self, cfg: DiffusionSamplerConfig) -> None:
         self.cfg = cfg
@@ -124,8 +125,16 @@ class DiffusionSampler(Sampler):
         return x.clamp(-1, 1)
 
     def export_module(self, networks: Networks) -> nn.Module:
-        raise FaceganError("a diffusion model samples in many steps; export of its denoiser "
-                           "is not supported yet")
+        return networks["denoiser"]
+
+    def export_inputs(self, networks: Networks, noise: torch.Tensor,
+                      conditions: torch.Tensor | None) -> dict[str, torch.Tensor]:
+        n = len(noise)
+        t = torch.randint(self.cfg.num_train_timesteps, (n,),
+                          generator=torch.Generator().manual_seed(n))
+        if conditions is None:
+            return {"x": noise, "t": t}
+        return {"x": noise, "t": t, "c": conditions, "drop": torch.arange(n) % 2 == 1}
 
     def describe(self) -> dict[str, Any]:
         return dataclasses.asdict(self.cfg)

@@ -41,6 +41,10 @@ class GANSampler(Sampler):
     def export_module(self, networks: Networks) -> nn.Module:
         return networks["generator"]
 
+    def export_inputs(self, networks: Networks, noise: torch.Tensor,
+                      conditions: torch.Tensor | None) -> dict[str, torch.Tensor]:
+        return {"z": noise} if conditions is None else {"z": noise, "c": conditions}
+
     def describe(self) -> dict[str, Any]:
         return {"name": "gan"}
 
