@@ -65,17 +65,7 @@ def create_app(models: Sequence[ServedModel], queue_limit: int = 16) -> FastAPI:
 
     async def respond(model: ServedModel, z: torch.Tensor, c: torch.Tensor | None,
                       body: Condition, nrow: int | None, filename: str) -> Response:
-        options = body.sampling_options()
-        if options and not model.sampling:
-            field = "sampling_steps" if "steps" in options else "guidance"
-            raise _invalid(("body", field), f"model {model.name!r} draws an image in one pass; "
-                           "sampling_steps and guidance apply to diffusion models",
-                           getattr(body, field))
-
-        most = model.sampling.get("num_train_timesteps")
-        if most is not None and options.get("steps", 0) > most:
-            raise _invalid(("body", "sampling_steps"), f"model {model.name!r} was trained with "
-                           f"{most} timesteps; ask for at most that many", body.sampling_steps)
+        options = _sampling_options(model, body)
 
         def job() -> bytes | list[str]:
             images = model.run(z, c, **options) if options else model.run(z, c)
@@ -149,6 +139,21 @@ def _fixed(content: str, media_type: str):
         return Response(content, media_type=media_type)
 
     return serve
+
+
+def _sampling_options(model: ServedModel, body: Condition) -> dict[str, float | int]:
+    """The request's sampling options, or a 422 when the model cannot take them."""
+    options = body.sampling_options()
+    if options and not model.sampling:
+        field = "sampling_steps" if "steps" in options else "guidance"
+        raise _invalid(("body", field), f"model {model.name!r} draws an image in one pass; "
+                       "sampling_steps and guidance apply to diffusion models",
+                       getattr(body, field))
+    most = model.sampling.get("num_train_timesteps")
+    if most is not None and options.get("steps", 0) > most:
+        raise _invalid(("body", "sampling_steps"), f"model {model.name!r} was trained with "
+                       f"{most} timesteps; ask for at most that many", body.sampling_steps)
+    return options
 
 
 def _invalid(location: tuple[str, str], message: str, value: object) -> RequestValidationError:
