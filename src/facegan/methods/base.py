@@ -226,8 +226,9 @@ class SamplingModel:
 
     def sample(self, n: int, conditions: torch.Tensor | None,
                generator: torch.Generator) -> torch.Tensor:
-        """``n`` images from noise drawn with ``generator``; on the CPU."""
-        return self.draw(self.noise(n, generator), conditions, generator=generator)
+        """``n`` images from noise drawn with ``generator``, on the CPU: with
+        ``torch.Generator().manual_seed(seed)`` the images of ``facegan generate --seed``."""
+        return self.draw(self.noise(n, generator), conditions)
 
     def _check_conditions(self, conditions: torch.Tensor | None, n: int) -> None:
         if self.conditional and conditions is None:

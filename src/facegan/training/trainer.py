@@ -368,10 +368,6 @@ class Trainer:
                                if k in self.method.progress_names and isinstance(v, float)))
         self._save()
 
-    def sample_fixed(self) -> torch.Tensor:
-        """The fixed-noise grid images ``(num_samples, C, H, W)`` in [-1, 1] on the CPU."""
-        return self.epoch_context().samples()
-
     def _save(self) -> None:
         """Write a checkpoint and the saved model, after checking the weights are finite so
         that every checkpoint is one the NaN guard can go back to."""

@@ -104,6 +104,7 @@ def test_the_same_seed_gives_the_same_images_with_either_sampler():
         first = generate_images(model, 3, seed=2, device=torch.device("cpu"))
         assert first.shape == (3, 1, 16, 16) and first.abs().max() <= 1
         assert torch.equal(first, generate_images(model, 3, seed=2, device=torch.device("cpu")))
+        assert torch.equal(first, model.sample(3, None, torch.Generator().manual_seed(2)))
         assert not torch.equal(first, generate_images(model, 3, seed=3,
                                                       device=torch.device("cpu")))
     with pytest.raises(FaceganError, match="more than the 20 timesteps"):

@@ -113,15 +113,12 @@ class DiffusionSampler(Sampler):
         x = noise
         for t in scheduler.timesteps:
             prediction = self.predict(networks["denoiser"], x, t, conditions)
-            if cfg.sampler == "ddim" and cfg.eta > 0:
-                # drawn here, on the CPU, so a seed gives the same images on any device
+            if cfg.sampler == "ddpm":
+                x = scheduler.step(prediction, t, x, generator=generator).prev_sample
+                continue
+            if cfg.eta > 0:  # drawn on the CPU, so a seed gives the same images on any device
                 extra["variance_noise"] = torch.randn(x.shape, generator=generator).to(x.device)
-                step = scheduler.step(prediction, t, x, **extra)
-            elif cfg.sampler == "ddpm":
-                step = scheduler.step(prediction, t, x, generator=generator)
-            else:
-                step = scheduler.step(prediction, t, x, **extra)
-            x = step.prev_sample
+            x = scheduler.step(prediction, t, x, **extra).prev_sample
         return x.clamp(-1, 1)
 
     def export_module(self, networks: Networks) -> nn.Module:
