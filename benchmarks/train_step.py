@@ -16,6 +16,7 @@ import torch
 from facegan.config import load_config
 from facegan.datainfo import DataInfo
 from facegan.methods import Batch, StepContext, build_method
+from facegan.randomness import BatchRandom
 
 
 def main() -> None:
@@ -34,7 +35,7 @@ def main() -> None:
     n = cfg.train.batch_size
     batch = Batch(torch.rand(n, channels, info.image_size, info.image_size) * 2 - 1,
                   torch.zeros(n, dtype=torch.long))
-    rng = torch.Generator().manual_seed(0)
+    rng = BatchRandom.seeded(0)
     optimizers = {name: torch.optim.Adam(networks[name].parameters(), lr=spec.lr,
                                          betas=spec.betas)
                   for name, spec in method.optimizers().items()}

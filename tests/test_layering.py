@@ -3,7 +3,8 @@
 Layers, lowest first. A module may import modules of its own layer or of lower layers only,
 so the low layers stay usable (and testable) without the heavy high ones, and there are no cycles:
 
-    0 core        facegan (package __init__), errors, registry, config, runs, conditions, datainfo
+    0 core        facegan (package __init__), errors, registry, config, runs, conditions, datainfo,
+                  randomness
     1 data        facegan.data
     2 models      facegan.models
     3 methods     facegan.methods
@@ -34,7 +35,7 @@ SRC = REPO / "src"
 
 LAYERS = {
     "facegan": 0, "facegan.errors": 0, "facegan.registry": 0, "facegan.config": 0,
-    "facegan.runs": 0, "facegan.conditions": 0, "facegan.datainfo": 0,
+    "facegan.runs": 0, "facegan.conditions": 0, "facegan.datainfo": 0, "facegan.randomness": 0,
     "facegan.data": 1, "facegan.models": 2, "facegan.methods": 3, "facegan.training": 4,
     "facegan.sampling": 5, "facegan.metrics": 6,
 }

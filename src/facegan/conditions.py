@@ -26,6 +26,7 @@ import torch
 
 from facegan.datainfo import DataInfo
 from facegan.errors import FaceganError
+from facegan.randomness import BatchRandom
 
 Kind = Literal["none", "class", "multilabel", "embedding"]
 
@@ -187,13 +188,14 @@ def multi_hot(indices: Sequence[int], size: int) -> torch.Tensor:
     return vector
 
 
-def shuffled_labels(labels: torch.Tensor, rng: torch.Generator) -> torch.Tensor:
+def shuffled_labels(labels: torch.Tensor, rng: BatchRandom) -> torch.Tensor:
     """The batch's labels in a random order: the conditions of a training batch's fakes.
 
     Unlike uniform labels this follows the data's label distribution, keeps the correlations
     between attributes of multi-label data, and also works for face embeddings, which have no
-    uniform distribution."""
-    return labels[torch.randperm(len(labels), generator=rng, device=rng.device)]
+    uniform distribution. With several processes the labels of the whole global batch are
+    shuffled, and each process gets its part."""
+    return rng.permuted(labels)
 
 
 def fixed_conditions(info: DataInfo, n: int, seed: int, dataset: Any = None) -> torch.Tensor:

@@ -56,7 +56,7 @@ class TrainConfig:
     # lets one recipe train a fixed amount whatever the dataset size: few epochs of a big set,
     # many of a small one.
     max_images: int | None = None
-    batch_size: int = 64
+    batch_size: int = 64  # per process: under torchrun the global batch is this x processes
     num_critic_steps: int = 1  # discriminator steps per generator step
     g_lr: float = 1e-4
     d_lr: float = 1e-4
@@ -74,6 +74,9 @@ class TrainConfig:
     diffaugment: Annotated[str, AfterValidator(_check_diffaugment_policy)] = ""
     precision: Literal["fp32", "bf16", "fp16"] = "fp32"  # autocast dtype; fp16 needs a GPU
     channels_last: bool = False  # NHWC memory format for models and batches (faster on GPU)
+    # Under torchrun: seconds a process waits for the others (at a step, a checkpoint, the
+    # end-of-epoch work of the main process) before the job ends with an error.
+    dist_timeout: Annotated[float, Field(gt=0)] = 1800.0
 
 
 @config_dataclass

@@ -107,7 +107,7 @@ class MeanImageMethod(Method):
 
     def compute(self, phase, networks, batch, step):
         n, device = batch.real.shape[0], batch.real.device
-        z = torch.randn(n, self.sampler.latent_dim, generator=step.rng, device=device)
+        z = step.rng.randn(n, self.sampler.latent_dim).to(device)
         target = batch.real.mean(0, keepdim=True).expand(n, -1, -1, -1)
         return {"loss": F.mse_loss(networks["mapper"](z), target)}
 

@@ -38,6 +38,8 @@ def train(
         result = Trainer(cfg, resume=resume, progress=progress).fit()
     if result.interrupted_by:
         raise typer.Exit(130)
+    if not result.is_main:  # the other processes of a torchrun job
+        return
     c = result.counters
     typer.echo(f"trained {c.epoch} epochs ({c.step} steps, {c.images_seen} images) in "
                f"{c.elapsed:.0f} s; run directory: {result.run_dir}")

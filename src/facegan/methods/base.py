@@ -25,6 +25,7 @@ from torch import nn
 from facegan.conditions import ConditionSpec
 from facegan.datainfo import DataInfo
 from facegan.errors import FaceganError
+from facegan.randomness import BatchRandom
 from facegan.registry import OBJECTIVES
 
 Networks = Mapping[str, nn.Module]
@@ -47,7 +48,7 @@ class Batch:
 class StepContext:
     """What a phase gets from the trainer besides the batch."""
 
-    rng: torch.Generator  # every random draw of the step comes from it (checkpointed)
+    rng: BatchRandom  # every random draw of the step comes from it (checkpointed)
     grad_scale: torch.Tensor | None = None  # the fp16 loss scale of this phase's optimizer
 
 

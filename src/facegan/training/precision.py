@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -83,13 +83,19 @@ class MixedPrecision:
         return scaler.scale(torch.ones((), device=self.device))
 
     def backward_and_step(self, loss: torch.Tensor, optimizer: torch.optim.Optimizer,
-                          optimizer_name: str) -> None:
+                          optimizer_name: str,
+                          before_step: Callable[[], None] | None = None) -> None:
+        """``before_step`` runs between the backward and the step (gradient averaging)."""
         scaler = self.scalers.get(optimizer_name)
         if scaler is None:
             loss.backward()
+            if before_step is not None:
+                before_step()
             optimizer.step()
             return
         scaler.scale(loss).backward()
+        if before_step is not None:  # scaled gradients: an overflow anywhere is one everywhere
+            before_step()
         scaler.step(optimizer)  # skipped when the scaled gradients overflowed
         scaler.update()
 

@@ -12,6 +12,12 @@ reaches them through the `StepContext`, the EMA the method asks for follows each
 network, and the NaN/Inf guard (`guard`) stops a diverged run, restores the last good
 checkpoint and says so. End-of-epoch work (grids, plots, evaluation, TensorBoard) is done by
 callbacks (`facegan.training.callbacks`).
+
+Under torchrun every process runs this loop on its slice of each global batch
+(``train.batch_size`` images per process), draws the step's randomness for the global batch
+(`facegan.randomness`), and averages the updated network's gradients, the logged values and the
+stop and NaN decisions with the others (`facegan.training.distributed`); the main process
+alone writes files and runs the end-of-epoch callbacks while the others wait.
 """
 
 from __future__ import annotations
@@ -33,15 +39,17 @@ from facegan.data.base import build_dataset
 from facegan.errors import FaceganError
 from facegan.methods.base import Batch, SamplingModel, StepContext, build_method
 from facegan.methods.io import save_model
+from facegan.randomness import BatchRandom
 from facegan.runs import RunDir, atomic_directory, atomic_write_text
 from facegan.training.callbacks import EpochContext, build_callbacks
 from facegan.training.checkpoint import (
     Counters,
+    checkpoint_path,
     list_checkpoints,
     load_checkpoint,
     save_checkpoint,
 )
-from facegan.training.distributed import DistributedInfo
+from facegan.training.distributed import DistributedInfo, ProcessGroup
 from facegan.training.ema import NetworkEMA
 from facegan.training.epochs import epoch_batches, planned_epochs
 from facegan.training.guard import NonFiniteError, check_losses, check_record, check_weights
@@ -63,6 +71,7 @@ class TrainResult:
     counters: Counters
     checkpoint: Path | None
     interrupted_by: str | None = None  # signal name when stopped by Ctrl+C or SIGTERM
+    is_main: bool = True  # False in the other processes of a torchrun job
 
 
 def resolve_device(name: str) -> torch.device:
@@ -84,28 +93,39 @@ class Trainer:
         self.final_epoch = final_epoch
         self.dist = DistributedInfo.from_env()
         self.run = RunDir.for_config(config)
-        self.device = resolve_device(config.train.device)
+        self.device = self.dist.device(resolve_device(config.train.device))
         check_precision(config.train.precision, self.device)  # before loading data: fail fast
         self.progress = config.log.progress if progress is None else progress
-        self.seed = config.run.seed + self.dist.rank
+        self.seed = config.run.seed  # the same in every process: they draw alike
         if resume:
             self._check_resumable()
-        elif self.dist.is_main:
+        else:
             self.run.check_new()  # before loading data: fail fast
+        self.group = ProcessGroup(self.dist, self.device, config.train.dist_timeout)
+        self.group.barrier()  # every process checked before the main one creates the run
 
         torch.manual_seed(self.seed)  # weight initialisation
+        if not self.dist.is_main:  # the main process builds a missing data cache first
+            self.group.barrier()
         self.dataset = build_dataset(config.data)
+        if self.dist.is_main:
+            self.group.barrier()
         self.info = self.dataset.info
-        if len(self.dataset) < config.train.batch_size:
-            raise FaceganError(f"the dataset has {len(self.dataset)} images, fewer than one "
-                               f"batch of {config.train.batch_size}; lower train.batch_size")
         train = config.train
-        self.images_per_epoch = (len(self.dataset) // train.batch_size * train.batch_size
-                                 * self.dist.world_size)
+        self.global_batch = train.batch_size * self.dist.world_size
+        if len(self.dataset) < self.global_batch:
+            raise FaceganError(f"the dataset has {len(self.dataset)} images, fewer than one "
+                               f"batch of {self.global_batch}; lower train.batch_size")
+        self.images_per_epoch = len(self.dataset) // self.global_batch * self.global_batch
         self.epochs = planned_epochs(train.epochs, train.max_images, self.images_per_epoch)
         self._build_method()
         self.rng = torch.Generator(device=self.device)
         self.rng.manual_seed(self.seed)
+        self.random = BatchRandom(self.rng, self.dist.rank, self.dist.world_size,
+                                  gather=self.group.gather_rows)
+        if self.dist.is_distributed and self.dist.is_main:
+            log.info("%d processes x train.batch_size %d = global batch %d",
+                     self.dist.world_size, train.batch_size, self.global_batch)
         # Checking every step costs a host sync per loss: free on the CPU, not on a GPU.
         self.check_each_step = self.device.type == "cpu"
         self.check_losses = train.precision != "fp16"  # fp16 overflows are the scaler's job
@@ -130,6 +150,7 @@ class Trainer:
         self.networks = self.method.build_networks()
         for module in self.networks.values():
             module.to(self.device, memory_format=self.memory_format).train()
+            self.group.broadcast_module(module)  # one start for every process
         self.method.check(self.networks)
         self.optimizers = {
             name: torch.optim.Adam(self.networks[name].parameters(), lr=spec.lr, betas=spec.betas)
@@ -193,9 +214,9 @@ class Trainer:
         self._restore(checkpoint)
         if self.dist.is_main:
             atomic_write_text(self.run.config_file, self.config.to_yaml())
-        log.info("resuming %s from %s (epoch %d, step %d, %d images)", self.run.path,
-                 checkpoint.name, self.counters.epoch, self.counters.step,
-                 self.counters.images_seen)
+            log.info("resuming %s from %s (epoch %d, step %d, %d images)", self.run.path,
+                     checkpoint.name, self.counters.epoch, self.counters.step,
+                     self.counters.images_seen)
 
     def _restore(self, checkpoint: Path) -> None:
         """Put weights, EMA, optimizers, scalers, RNGs and counters back as ``checkpoint``
@@ -209,6 +230,14 @@ class Trainer:
                 # diverged run
         self.precision.load_state_dict(state["grad_scalers"])
         rng = state["rng"]
+        saved_world = rng.get("world_size", 1)
+        if saved_world != self.dist.world_size:
+            raise FaceganError(
+                f"{checkpoint} was written by {saved_world} training process(es), this is "
+                f"{self.dist.world_size}; resume with torchrun --nproc_per_node={saved_world} "
+                "(in all) to continue exactly, or start a new run with --set run.name=<new name>")
+        if self.dist.rank:
+            rng = rng["other_ranks"][self.dist.rank - 1]
         torch.set_rng_state(rng["torch"])
         if rng["cuda"] and torch.cuda.is_available():
             torch.cuda.set_rng_state_all(rng["cuda"])
@@ -219,6 +248,7 @@ class Trainer:
             truncate_metrics(self.run.metrics_file, self.counters.step)
 
     def _rng_state(self) -> dict[str, Any]:
+        """This process's RNG states."""
         return {
             "torch": torch.get_rng_state(),
             "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
@@ -246,15 +276,16 @@ class Trainer:
         try:
             with StopRequest() as stop:
                 stopped = self._train_epochs(stop)
-            if stopped:
+            if stopped and self.dist.is_main:
                 log.warning("%s: saved %s; continue with --resume", stop.signal_name,
                             self.last_checkpoint)
             return TrainResult(self.run.path, self.counters, self.last_checkpoint,
-                               stop.signal_name)
+                               stop.signal_name, self.dist.is_main)
         except NonFiniteError as problem:
             raise FaceganError(self._recover(problem)) from None
         finally:
             self.reporter.close()
+            self.group.close()
 
     def _recover(self, problem: NonFiniteError) -> str:
         """Go back to the last good checkpoint; return the one-line account for the user."""
@@ -271,12 +302,15 @@ class Trainer:
     def _train_epochs(self, stop: StopRequest) -> bool:
         """Run epochs from the counters on; True when stopped by a signal."""
         train, c = self.config.train, self.counters
+        rank, size = self.dist.rank, train.batch_size
         while c.epoch < train.epochs and not self._image_budget_spent():
-            batches = epoch_batches(len(self.dataset), train.batch_size, self.seed, c.epoch)
-            loader = DataLoader(self.dataset, batch_sampler=batches[c.batch_in_epoch:],
+            batches = epoch_batches(len(self.dataset), self.global_batch, self.seed, c.epoch)
+            mine = [batch[rank * size:(rank + 1) * size] for batch in batches]
+            loader = DataLoader(self.dataset, batch_sampler=mine[c.batch_in_epoch:],
                                 num_workers=train.num_workers,
                                 pin_memory=self.device.type == "cuda",
                                 generator=torch.Generator().manual_seed(self.seed))
+            stopping = False
             with tqdm(total=len(batches), initial=c.batch_in_epoch, unit="batch",
                       desc=f"epoch {c.epoch + 1}/{self.epochs}", leave=False,
                       disable=not (self.progress and self.dist.is_main)) as bar:
@@ -286,13 +320,14 @@ class Trainer:
                     self._step(Batch(real, labels.to(self.device, non_blocking=True)))
                     c.batch_in_epoch += 1
                     c.step += 1
-                    c.images_seen += len(real) * self.dist.world_size
+                    c.images_seen += self.global_batch
                     bar.update()
                     if c.step % self.config.log.every == 0:
                         self._flush_stats(bar)
-                    if stop.requested:
+                    stopping = self.group.any(stop.requested)  # every process stops alike
+                    if stopping:
                         break
-            if stop.requested:
+            if stopping:
                 self._flush_stats(None)
                 self._save()
                 return True
@@ -307,7 +342,7 @@ class Trainer:
 
     def _step(self, batch: Batch) -> None:
         index = self.counters.step + 1
-        images = batch.real.shape[0] * self.dist.world_size
+        images = self.global_batch
         for phase in self.method.phases:
             if index % phase.every:
                 continue
@@ -315,17 +350,21 @@ class Trainer:
                 module.requires_grad_(name == phase.updates)
             optimizer = self.optimizers[phase.updates]
             optimizer.zero_grad(set_to_none=True)
-            step = StepContext(self.rng, self.precision.grad_scale(phase.updates))
+            step = StepContext(self.random, self.precision.grad_scale(phase.updates))
             with self.precision.autocast():
                 outputs = self.method.compute(phase, self.networks, batch, step)
+            values = self.group.mean(outputs)  # the global batch's, in every process
             if self.check_each_step and self.check_losses:
-                check_losses(outputs, phase.name, index)
-            self.precision.backward_and_step(outputs["loss"], optimizer, phase.updates)
+                check_losses(values, phase.name, index)
+            updated = self.networks[phase.updates]
+            self.precision.backward_and_step(
+                outputs["loss"], optimizer, phase.updates,
+                before_step=lambda module=updated: self.group.average_gradients(module))
             if self.ema is not None and phase.updates == self.method.ema.network:
                 self.ema.update(self.networks[phase.updates],
                                 images_per_step=images * phase.every,
                                 images_seen=self.counters.images_seen + images)
-            for key, value in outputs.items():
+            for key, value in values.items():
                 self.reporter.report(f"{phase.name}/{key}", value)
         for module in self.networks.values():
             module.requires_grad_(True)
@@ -370,19 +409,25 @@ class Trainer:
 
     def _save(self) -> None:
         """Write a checkpoint and the saved model, after checking the weights are finite so
-        that every checkpoint is one the NaN guard can go back to."""
-        if not self.dist.is_main:
-            return
+        that every checkpoint is one the NaN guard can go back to. Every process takes part
+        (the weights are the same in all; each one's RNG states are saved); the main one
+        writes, and the others wait until it has."""
         check_weights({**self.networks,
                        **{f"EMA {name}": m for name, m in self.averages.items()}},
                       self.counters.step)
+        states = self.group.gather_objects(self._rng_state())
         self.counters.elapsed = time.perf_counter() - self._clock
-        self.last_checkpoint = save_checkpoint(
-            self.run.saved_models, config=self.config, info=self.info,
-            sampler=self.method.sampler, networks=self.networks, optimizers=self.optimizers,
-            rng_state=self._rng_state(), counters=self.counters,
-            keep=self.config.run.keep_checkpoints, averages=self.averages,
-            grad_scalers=self.precision.state_dict())
-        with atomic_directory(self.run.saved_model) as tmp:
-            save_model(tmp, self.method.sampler, self.sampling_networks, self.config.model,
-                       self.info, epoch=self.counters.epoch, step=self.counters.step)
+        if self.dist.is_main:
+            rng_state = {**states[0], "world_size": self.dist.world_size,
+                         "other_ranks": states[1:]}
+            save_checkpoint(
+                self.run.saved_models, config=self.config, info=self.info,
+                sampler=self.method.sampler, networks=self.networks, optimizers=self.optimizers,
+                rng_state=rng_state, counters=self.counters,
+                keep=self.config.run.keep_checkpoints, averages=self.averages,
+                grad_scalers=self.precision.state_dict())
+            with atomic_directory(self.run.saved_model) as tmp:
+                save_model(tmp, self.method.sampler, self.sampling_networks, self.config.model,
+                           self.info, epoch=self.counters.epoch, step=self.counters.step)
+        self.group.barrier()
+        self.last_checkpoint = checkpoint_path(self.run.saved_models, self.counters.step)

@@ -12,6 +12,7 @@ from facegan.errors import FaceganError
 from facegan.methods.base import Batch, SamplingModel, StepContext, build_method
 from facegan.methods.diffusion.sampler import DiffusionSampler, DiffusionSamplerConfig
 from facegan.models.unet import Denoiser, UNetConfig
+from facegan.randomness import BatchRandom
 from facegan.sampling import generate_images, load_model
 from facegan.training import Trainer
 from facegan.viz.report import write_report
@@ -51,7 +52,7 @@ def test_the_loss_is_the_mse_to_the_noise_or_the_velocity(tmp_path, prediction):
     real = torch.rand(3, 1, 16, 16) * 2 - 1
     out = method.compute(method.phases[0], {"denoiser": Zero()},
                          Batch(real, torch.zeros(3, dtype=torch.long)),
-                         StepContext(torch.Generator().manual_seed(5)))
+                         StepContext(BatchRandom.seeded(5)))
     rng = torch.Generator().manual_seed(5)  # the draws the method makes, in its order
     t = torch.randint(0, 20, (3,), generator=rng)
     noise = torch.randn(real.shape, generator=rng)
@@ -157,6 +158,6 @@ def test_face_embeddings_condition_the_denoiser_and_train(tmp_path):
         assert not torch.allclose(denoiser(x, t, a), denoiser(x, t, b))
     out = method.compute(method.phases[0], {"denoiser": denoiser},
                          Batch(torch.rand(2, 3, 16, 16) * 2 - 1, a),
-                         StepContext(torch.Generator().manual_seed(0)))
+                         StepContext(BatchRandom.seeded(0)))
     out["loss"].backward()
     assert torch.isfinite(out["loss"]) and denoiser.condition.map.weight.grad is not None

@@ -9,16 +9,18 @@ from facegan.methods.gan.augment import (
     rand_translation,
 )
 from facegan.methods.gan.critic import TrainingCritic
+from facegan.randomness import BatchRandom
 
 POLICY = "color,translation,cutout"
 
 
-def rng(seed: int = 0) -> torch.Generator:
-    return torch.Generator().manual_seed(seed)
+def rng(seed: int = 0) -> BatchRandom:
+    return BatchRandom.seeded(seed)
 
 
 def images(n: int = 6, size: int = 16) -> torch.Tensor:
-    return torch.rand(n, 3, size, size, generator=rng(99)) * 2 - 1  # (N, 3, H, W) in [-1, 1]
+    pixels = torch.rand(n, 3, size, size, generator=torch.Generator().manual_seed(99))
+    return pixels * 2 - 1  # (N, 3, H, W) in [-1, 1]
 
 
 @pytest.mark.parametrize("policy", ["color", "translation", "cutout", POLICY])
@@ -114,6 +116,6 @@ def test_gradient_penalty_differentiates_through_the_augmented_critic():
     view = TrainingCritic(critic, POLICY, rng(8))
     real, fake = images(), images().flip(0)
     penalty = losses.gradient_penalty(lambda x, c: view(x, c)[0], real, fake,
-                                      alpha=torch.rand(6, generator=rng(9)))
+                                      alpha=rng(9).rand(6))
     penalty.backward()
     assert torch.isfinite(penalty) and critic.linear.weight.grad.abs().sum() > 0

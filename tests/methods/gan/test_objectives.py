@@ -8,6 +8,7 @@ from facegan.config import Config, TrainConfig, validate_section
 from facegan.errors import FaceganError
 from facegan.methods.base import Batch, StepContext
 from facegan.models.base import GANModels
+from facegan.randomness import BatchRandom
 from facegan.registry import OBJECTIVES
 from tests.conftest import (
     CLASS_INFO,
@@ -80,7 +81,7 @@ def test_one_training_step_changes_the_weights_and_gives_finite_losses(
     obj = make_objective(objective, info, **settings)
     real = torch.rand(4, info.channels, 16, 16) * 2 - 1
     outputs = train_one_step(obj, models, Batch(real, random_labels(info, 4)),
-                             torch.Generator().manual_seed(0))
+                             BatchRandom.seeded(0))
     assert all(math.isfinite(v) for v in outputs.values()), outputs
     assert {"discriminator/loss", "generator/loss"} <= outputs.keys()
     if settings.get("r1_gamma"):
@@ -116,20 +117,20 @@ def test_r1_phase_is_scaled_by_its_interval():
     models = GANModels(torch.nn.Identity(), Linear())
     out = objective.compute(objective.phases[-1], models._asdict(),
                             Batch(torch.randn(3, 1, 2, 2), torch.full((3,), -1)),
-                            StepContext(torch.Generator()))
+                            StepContext(BatchRandom.seeded(0)))
     assert out["penalty"].item() == pytest.approx(9.0)
     assert out["loss"].item() == pytest.approx(4.0 / 2 * 9.0 * 8)
 
 
 def test_fake_labels_are_the_real_ones_shuffled():
     labels = torch.arange(32)
-    shuffled = shuffled_labels(labels, torch.Generator().manual_seed(0))
+    shuffled = shuffled_labels(labels, BatchRandom.seeded(0))
     assert not torch.equal(shuffled, labels)
     assert torch.equal(shuffled.sort().values, labels)
-    again = shuffled_labels(labels, torch.Generator().manual_seed(0))
+    again = shuffled_labels(labels, BatchRandom.seeded(0))
     assert torch.equal(shuffled, again)
     multi = random_labels(MULTILABEL_INFO, 8)
-    rows = shuffled_labels(multi, torch.Generator().manual_seed(1))
+    rows = shuffled_labels(multi, BatchRandom.seeded(1))
     assert sorted(map(tuple, rows.tolist())) == sorted(map(tuple, multi.tolist()))
 
 
@@ -158,7 +159,7 @@ def test_acgan_needs_an_auxiliary_head_and_says_so_before_training(conditioning,
     batch = Batch(torch.zeros(4, 1, 16, 16), random_labels(CLASS_INFO, 4))
     with pytest.raises(FaceganError, match="set model.d_condition=aux"):
         objective.compute(objective.phases[0], models._asdict(), batch,
-                          StepContext(torch.Generator()))
+                          StepContext(BatchRandom.seeded(0)))
     good = tiny_models("dcgan", CLASS_INFO, **AUX)
     good.discriminator.train()
     objective.check(good._asdict())

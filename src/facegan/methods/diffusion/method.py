@@ -104,14 +104,13 @@ class DDPMMethod(Method):
         real, rng = batch.real, step.rng
         n, device = real.shape[0], real.device
         denoiser = networks["denoiser"]
-        timesteps = torch.randint(0, self.cfg.num_train_timesteps, (n,), generator=rng,
-                                  device=device)
-        noise = torch.randn(real.shape, generator=rng, device=device)
+        timesteps = rng.randint(0, self.cfg.num_train_timesteps, n).to(device)
+        noise = rng.randn(*real.shape).to(device)
         noisy, target = self.targets(real, noise, timesteps)
         conditions = drop = None
         if denoiser.conditional:
             conditions = batch.labels
-            drop = torch.rand(n, generator=rng, device=device) < self.cfg.label_dropout
+            drop = rng.rand(n).to(device) < self.cfg.label_dropout
         return {"loss": diffusion_loss(denoiser(noisy, timesteps, conditions, drop), target)}
 
     def example_inputs(self, networks: Mapping[str, nn.Module],

@@ -13,6 +13,7 @@ from typing import Any
 import torch
 
 from facegan.methods.gan.augment import diff_augment
+from facegan.randomness import BatchRandom
 
 
 class TrainingCritic:
@@ -28,7 +29,7 @@ class TrainingCritic:
     """
 
     def __init__(self, discriminator: torch.nn.Module, policy: str = "",
-                 rng: torch.Generator | None = None,
+                 rng: BatchRandom | None = None,
                  grad_scale: torch.Tensor | None = None) -> None:
         if policy and rng is None:
             raise ValueError("DiffAugment needs the trainer's random generator")

@@ -41,6 +41,7 @@ from facegan.methods.gan import losses
 from facegan.methods.gan.critic import TrainingCritic
 from facegan.methods.gan.sampler import GANSampler
 from facegan.models.base import build_models, discriminator_scores, split_discriminator_output
+from facegan.randomness import BatchRandom
 from facegan.registry import register_objective
 
 LABELLED = ("class", "multilabel")
@@ -52,9 +53,9 @@ PROGRESS_NAMES = {
 }
 
 
-def sample_latent(generator: nn.Module, n: int, rng: torch.Generator,
+def sample_latent(generator: nn.Module, n: int, rng: BatchRandom,
                   device: torch.device) -> torch.Tensor:
-    return torch.randn(n, generator.latent_dim, generator=rng, device=device)  # (N, latent)
+    return rng.randn(n, generator.latent_dim).to(device)  # (N, latent)
 
 
 @config_dataclass
@@ -297,7 +298,7 @@ class WGANGPObjective(GANObjective):
 
     def discriminator_losses(self, D, batch, fake, real_c, real_scores, fake_scores, rng):
         n, device = batch.real.shape[0], batch.real.device
-        alpha = torch.rand(n, generator=rng, device=device)
+        alpha = rng.rand(n).to(device)
         penalty = losses.gradient_penalty(discriminator_scores(D), batch.real, fake, real_c,
                                           alpha=alpha, grad_scale=getattr(D, "grad_scale", None))
         critic_loss = losses.wasserstein_critic_loss(real_scores, fake_scores)
