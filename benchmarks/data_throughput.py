@@ -8,12 +8,19 @@ plus noise, quality 90) into a temporary folder. Both loaders apply the same tra
 (centre square, resize to ``--size``, random horizontal flip, [-1, 1]) and feed a DataLoader of
 the same batch size and workers; each epoch reads every image once in a shuffled order. The
 first facegan epoch includes building the cache; the ratio compares the later epochs.
+
+Then the path training takes (`facegan.data.batches.training_batches`: one read per batch,
+flips and the conversion to [-1, 1] on the batch) at 32, 64 and 128 px with 0 and 2 workers,
+its ratio to ImageFolder at ``--size``, and the share of a training step's time that data
+loading takes for the MNIST recipe (the offline 5,000-digit sample) and the CelebA-64 recipe
+(these JPEGs at 64 px; the step timed on random data as benchmarks/train_step.py does).
 """
 
 from __future__ import annotations
 
 import argparse
 import shutil
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -25,10 +32,17 @@ from torch.utils.data import DataLoader
 from torchvision.datasets import ImageFolder
 from torchvision.transforms import v2
 
-from facegan.config import validate_section
+from facegan.config import load_config, validate_section
 from facegan.data.base import build_dataset
+from facegan.data.batches import training_batches
 from facegan.data.image_folder import ImageFolderConfig
 from facegan.data.transforms import ImageTransform
+from facegan.randomness import BatchRandom
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from train_step import phase_seconds  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def write_jpegs(folder: Path, count: int, seed: int = 0) -> None:
@@ -48,6 +62,41 @@ def images_per_second(loader: DataLoader) -> float:
     for images, _ in loader:
         seen += len(images)
     return seen / (time.perf_counter() - start)
+
+
+def training_path_rate(dataset, batch_size: int, workers: int, epochs: int = 3) -> float:
+    """Images/s of the training path over ``epochs`` shuffled epochs (the median)."""
+    rates = []
+    random = BatchRandom.seeded(0)
+    for epoch in range(epochs):
+        order = torch.randperm(len(dataset), generator=torch.Generator().manual_seed(epoch))
+        batches = [order[i:i + batch_size].tolist()
+                   for i in range(0, len(order) - batch_size + 1, batch_size)]
+        start, seen = time.perf_counter(), 0
+        for images, _ in training_batches(dataset, batches, device=torch.device("cpu"),
+                                          random=random, num_workers=workers):
+            seen += len(images)
+        rates.append(seen / (time.perf_counter() - start))
+    return float(np.median(rates))
+
+
+def folder_dataset(folder: Path, size: int, cache: Path):
+    cfg = validate_section(ImageFolderConfig, {
+        "name": "image_folder", "root": str(folder), "image_size": size, "crop": "center",
+        "hflip": True, "cache_dir": str(cache)}, "data")
+    return build_dataset(cfg)
+
+
+def step_share(recipe: Path, dataset) -> None:
+    """The share of a training step of ``recipe`` that reading its batch takes."""
+    cfg = load_config(recipe, ["data.download=false"] if "mnist" in recipe.name else [])
+    n = cfg.train.batch_size
+    per_image = 1 / training_path_rate(dataset, n, 0)
+    step = sum(seconds / every for seconds, every in
+               phase_seconds(cfg, steps=5, channels=dataset.info.channels).values())
+    load = per_image * n
+    print(f"{recipe.name:<22} batch {n:3d}: data {1000 * load:6.2f} ms, step "
+          f"{1000 * step:7.1f} ms: data loading is {100 * load / (load + step):.2f}% of a step")
 
 
 def main() -> None:
@@ -104,6 +153,22 @@ def main() -> None:
             ratio = np.median(later) / np.median(torchvision_rates)
             print(f"ratio after the first epoch (median facegan / median torchvision): "
                   f"{ratio:.1f}x")
+
+        print(f"training path (whole batches of {args.batch_size}, flips, [-1, 1]), after "
+              "the cache is built:")
+        for size in (32, 64, 128):
+            sized = folder_dataset(folder, size, scratch / "cache")
+            for workers in (0, 2):
+                rate = training_path_rate(sized, args.batch_size, workers)
+                extra = (f"  ({rate / np.median(torchvision_rates):.0f}x ImageFolder at "
+                         f"{args.size} px)" if size == args.size else "")
+                print(f"  {size:3d} px, {workers} workers: {rate:9.0f} images/s{extra}",
+                      flush=True)
+        mnist = build_dataset(load_config(REPO / "configs" / "mnist_wgan_gp.yaml",
+                                          ["data.download=false"]).data)
+        step_share(REPO / "configs" / "mnist_wgan_gp.yaml", mnist)
+        step_share(REPO / "configs" / "celeba64_dcgan.yaml",
+                   folder_dataset(folder, 64, scratch / "cache"))
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 

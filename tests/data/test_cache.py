@@ -119,3 +119,20 @@ def test_a_concurrent_build_of_the_same_entry_uses_the_first(tmp_path):
                            build_while_another_process_finishes)
     assert result.results["by"] == "other" and (result.images == 0).all()
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garbage"])
+def test_a_damaged_cache_file_is_rebuilt_with_a_warning_never_used(folder, damage, caplog):
+    first = build(folder)
+    expected = np.array(first.images)
+    images_file = folder / CACHE_DIR_NAME / entries(folder / CACHE_DIR_NAME)[0] / "images.npy"
+    data = images_file.read_bytes()
+    images_file.write_bytes(data[:len(data) // 2] if damage == "truncate"
+                            else b"not an array" + data[12:])
+    with caplog.at_level("WARNING", logger="facegan"):
+        again = build(folder)
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1 and "damaged cache entry" in warnings[0], warnings
+    assert "\n" not in warnings[0]
+    assert np.array_equal(np.array(again.images), expected)
+    assert images_file.read_bytes() == data  # rebuilt in place of the damaged one

@@ -42,6 +42,14 @@ class ImageTensorDataset(Dataset):
         label = self.labels[index] if self.labels is not None else torch.tensor(-1)
         return to_model_range(self.images[index]), label
 
+    def stored_batch(self, indices: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
+        """uint8 ``(B, C, H, W)`` images and the labels of ``indices``, as stored (see
+        `facegan.data.batches`)."""
+        index = torch.as_tensor(indices, dtype=torch.int64)
+        labels = (self.labels[index] if self.labels is not None
+                  else torch.full((len(index),), -1, dtype=torch.int64))
+        return self.images[index], labels
+
 
 def build_dataset(data_config: Any) -> Dataset:
     """Build the dataset a ``data`` config section names; it carries ``.info`` (a DataInfo)."""

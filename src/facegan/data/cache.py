@@ -101,7 +101,7 @@ def cached_images(cache_dir: Path | None, prefix: str, key: dict[str, Any],
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    if entry.exists() and _load(entry, full_key) is None:
+    if entry.exists() and _load(entry, full_key, warn=False) is None:
         shutil.rmtree(entry, ignore_errors=True)  # damaged: replace it
     try:
         os.replace(tmp, entry)
@@ -135,7 +135,7 @@ def open_images(path: Path) -> np.ndarray:
     return np.load(path, mmap_mode="r")
 
 
-def _load(entry: Path, key: dict[str, Any]) -> CachedImages | None:
+def _load(entry: Path, key: dict[str, Any], warn: bool = True) -> CachedImages | None:
     meta_file = entry / META_FILE
     if not meta_file.is_file():
         return None
@@ -149,7 +149,8 @@ def _load(entry: Path, key: dict[str, Any]) -> CachedImages | None:
             with np.load(entry / ARRAYS_FILE) as arrays:
                 results.update({name: arrays[name] for name in arrays.files})
     except (OSError, ValueError, KeyError) as exc:
-        log.warning("ignoring the damaged cache entry %s (%s); rebuilding it", entry, exc)
+        if warn:
+            log.warning("ignoring the damaged cache entry %s (%s); rebuilding it", entry, exc)
         return None
     if images.shape != tuple(key["shape"]):
         return None

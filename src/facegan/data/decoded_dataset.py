@@ -14,7 +14,7 @@ from torch.utils.data import Dataset
 from facegan.data.base import DataInfo, to_model_range
 from facegan.data.cache import open_images
 from facegan.data.decode import DecodedFiles
-from facegan.data.transforms import ImageTransform
+from facegan.data.transforms import ImageTransform, random_horizontal_flip
 
 
 @dataclass
@@ -76,15 +76,28 @@ class DecodedImageDataset(Dataset):
         """The stored images of ``indices`` (before random transforms), uint8 ``(B, C, S, S)``."""
         return torch.from_numpy(np.ascontiguousarray(self.images[self.rows[indices]]))
 
+    @property
+    def random_hflip(self) -> bool:
+        """Whether items are mirrored at random (the training loader does it per batch)."""
+        return self.item_transform is random_horizontal_flip
+
+    def _labels(self, indices: list[int] | np.ndarray) -> torch.Tensor:
+        if self.labels is None:
+            return torch.full((len(indices),), -1, dtype=torch.int64)
+        return self.labels[torch.as_tensor(indices, dtype=torch.int64)]
+
+    def stored_batch(self, indices: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
+        """uint8 ``(B, C, S, S)`` images and the labels of ``indices``, before the random
+        item transform (see `facegan.data.batches`)."""
+        return self.uint8_images(indices), self._labels(indices)
+
     def __getitems__(self, indices: list[int]) -> list[tuple[torch.Tensor, torch.Tensor]]:
         # One fancy-indexed read per batch is much cheaper than one read per image.
         batch = self.images[self.rows[indices]]  # a fresh (B, C, S, S) array, not a view
         if self.item_transform is not None:
             batch = self.item_transform(batch)
         images = to_model_range(torch.from_numpy(batch))
-        labels = self.labels[indices] if self.labels is not None else \
-            torch.full((len(indices),), -1, dtype=torch.int64)
-        return list(zip(images, labels, strict=True))
+        return list(zip(images, self._labels(indices), strict=True))
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
         return self.__getitems__([index])[0]

@@ -7,11 +7,10 @@
 2. The *item* stage is random (horizontal flip) and runs on every batch read, followed by the
    conversion to the ``[-1, 1]`` range models see.
 
-Randomness: the item stage draws from torch's default generator. The trainer
-seeds it and saves/restores it in every checkpoint, so with ``train.num_workers=0`` a run is
-reproducible bit for bit, resumed or not. With workers, torch seeds each worker from the
-DataLoader's generator (which the trainer seeds), so a run is reproducible for a given
-``num_workers``, but a run resumed in the middle of an epoch flips differently from a straight one.
+Randomness: training does not use the item stage: it reads whole uint8 batches and flips them
+with draws from its checkpointed generator (`facegan.data.batches`), so a run is reproducible
+bit for bit with any ``train.num_workers``, resumed or not. The item stage (``__getitem__``, as
+other readers of a dataset use it) draws from torch's default generator.
 """
 
 from __future__ import annotations

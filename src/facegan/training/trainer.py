@@ -30,12 +30,12 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from torch.utils.data import DataLoader
 from tqdm import tqdm
 
 from facegan.conditions import fixed_conditions, label_grid_columns
 from facegan.config import Config, config_from_dict, read_yaml
 from facegan.data.base import build_dataset
+from facegan.data.batches import training_batches
 from facegan.errors import FaceganError
 from facegan.methods.base import Batch, SamplingModel, StepContext, build_method
 from facegan.methods.io import save_model
@@ -306,18 +306,16 @@ class Trainer:
         while c.epoch < train.epochs and not self._image_budget_spent():
             batches = epoch_batches(len(self.dataset), self.global_batch, self.seed, c.epoch)
             mine = [batch[rank * size:(rank + 1) * size] for batch in batches]
-            loader = DataLoader(self.dataset, batch_sampler=mine[c.batch_in_epoch:],
-                                num_workers=train.num_workers,
-                                pin_memory=self.device.type == "cuda",
-                                generator=torch.Generator().manual_seed(self.seed))
+            loader = training_batches(self.dataset, mine[c.batch_in_epoch:],
+                                      device=self.device, random=self.random,
+                                      num_workers=train.num_workers,
+                                      memory_format=self.memory_format, seed=self.seed)
             stopping = False
             with tqdm(total=len(batches), initial=c.batch_in_epoch, unit="batch",
                       desc=f"epoch {c.epoch + 1}/{self.epochs}", leave=False,
                       disable=not (self.progress and self.dist.is_main)) as bar:
                 for real, labels in loader:
-                    real = real.to(self.device, non_blocking=True,
-                                   memory_format=self.memory_format)
-                    self._step(Batch(real, labels.to(self.device, non_blocking=True)))
+                    self._step(Batch(real, labels))
                     c.batch_in_epoch += 1
                     c.step += 1
                     c.images_seen += self.global_batch
