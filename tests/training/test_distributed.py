@@ -11,9 +11,11 @@ from pathlib import Path
 
 import pytest
 import torch
+import yaml
 from safetensors.torch import load_file
 
-from facegan.config import load_config
+from facegan.config import apply_overrides, load_config, read_yaml
+from facegan.pipelines import run_pipeline
 from facegan.training import Trainer
 from tests.conftest import MNIST_CONFIG, REPO, TINY
 
@@ -204,3 +206,20 @@ def test_sigterm_to_the_job_saves_once_and_every_process_exits(tmp_path, mnist_d
     code, output = torchrun(*train_args([*settings, f"train.epochs={finish}"], "--resume"))
     assert code == 0, output
     assert f"trained {finish} epochs ({finish * 8} steps" in output
+
+
+def test_pipeline_cycles_under_torchrun_give_the_weights_of_a_straight_job(
+        wgan_runs, tmp_path, mnist_dir, monkeypatch):
+    straight, _, _ = wgan_runs
+    settings = overrides(tmp_path, mnist_dir, "two", *WGAN_DIFFAUGMENT, "train.batch_size=4")
+    recipe = tmp_path / "two.yaml"
+    recipe.write_text(yaml.safe_dump(apply_overrides(read_yaml(MNIST_CONFIG), settings)))
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    result = run_pipeline(recipe, epochs=2, nproc_per_node=2)
+    assert (result.status, result.epoch) == ("finished", 2), result.message
+    cycle = json.loads((result.run_dir / "pipeline" / "cycle_002.json").read_text())
+    assert cycle["images_seen"] == 128 and cycle["step"] == 16
+    piped, expected = weights(last_checkpoint(result.run_dir)), weights(last_checkpoint(straight))
+    assert piped.keys() == expected.keys()
+    for key in expected:
+        assert torch.equal(piped[key], expected[key]), key

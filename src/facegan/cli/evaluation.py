@@ -83,6 +83,8 @@ def pipeline(
     pipeline_file: Annotated[Optional[Path], typer.Option(
         "--pipeline", help="Pipeline file (default: CONFIG's <stem>.pipeline.yaml if present, "
                            "else train_epoch only).")] = None,
+    nproc_per_node: Annotated[int, typer.Option(
+        help="Run each cycle under torchrun with this many processes (one per GPU).")] = 1,
 ) -> None:
     """Train as epoch cycles, each a fresh process; edit the config or pipeline file meanwhile.
 
@@ -101,7 +103,8 @@ def pipeline(
         raise FaceganError(f"unexpected argument {run_dir}; use facegan pipeline CONFIG, or "
                            "facegan pipeline status RUN")
     result = run_pipeline(Path(config), overrides=tuple(overrides or ()),
-                          pipeline_path=pipeline_file, epochs=epochs)
+                          pipeline_path=pipeline_file, epochs=epochs,
+                          nproc_per_node=nproc_per_node)
     if result.status == "failed":
         if result.log is not None and result.log.is_file():
             tail = result.log.read_text().splitlines()[-20:]

@@ -1,6 +1,11 @@
-"""One epoch cycle, run as its own process: ``python -m facegan.pipelines.cycle < spec.json``.
+"""One epoch cycle, run as its own process: ``python -m facegan.pipelines.cycle < spec.json``,
+or as a torchrun job: ``torchrun ... -m facegan.pipelines.cycle --spec spec.json --status F``.
 
-The orchestrator writes the cycle's spec (the settings in force) as JSON on stdin. The process
+The orchestrator writes the cycle's spec (the settings in force) as JSON on stdin, or in the
+``--spec`` file that every process of a torchrun job reads. Under torchrun the main process
+alone runs the prepare and post-epoch stages and writes the cycle's files (and its exit status
+in ``--status``); every process trains, and runs the init stages, after which the main
+process's weights are given to all. The process
 loads the newest checkpoint (or, on the first cycle of a new run, runs the prepare and init
 stages and creates the run), trains one epoch, saves, runs the post-epoch stages, writes
 ``pipeline/cycle_NNN.json`` (counters and timings) and exits.
@@ -11,11 +16,13 @@ SIGTERM (the checkpoint is saved), anything else a crash (retried by the orchest
 
 from __future__ import annotations
 
+import argparse
 import json
 import logging
 import shutil
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import facegan.training  # noqa: F401  (imported here so the startup time includes it)
@@ -26,6 +33,7 @@ from facegan.pipelines.spec import StageSpec, pipeline_from_dict
 from facegan.pipelines.stages import CycleContext, CycleStopped, resolve_stage, stage_options
 from facegan.runs import RunDir, atomic_write_text
 from facegan.training.checkpoint import list_checkpoints
+from facegan.training.distributed import DistributedInfo
 
 EXIT_USER_ERROR = 2
 EXIT_STOPPED = 130
@@ -54,17 +62,20 @@ def run_cycle(spec: dict[str, Any]) -> None:
     run = RunDir.for_config(config)
     context = CycleContext(config=config, run=run, cycle=spec["cycle"],
                            final_epoch=spec["final_epoch"])
+    main_process = DistributedInfo.from_env().is_main
     fresh = newest_epoch(run) is None
-    created_here = fresh and not run.exists()
+    created_here = fresh and not run.exists() and main_process
     started, started_cpu = time.perf_counter(), time.process_time()
     try:
         if fresh:
-            for stage in pipeline.stages.prepare:
+            for stage in pipeline.stages.prepare if main_process else ():
                 run_stage(stage, context)
             if pipeline.stages.init:
-                context.trainer  # noqa: B018  (build the fresh models the init stages change)
+                trainer = context.trainer  # build the fresh models the init stages change
                 for stage in pipeline.stages.init:
                     run_stage(stage, context)
+                for module in trainer.networks.values():
+                    trainer.group.broadcast_module(module)
         run_stage(pipeline.stages.epoch, context)
     except BaseException:
         if created_here and newest_epoch(run) is None:
@@ -76,6 +87,8 @@ def run_cycle(spec: dict[str, Any]) -> None:
     seconds["train"] = time.perf_counter() - started - seconds["load"]
     cpu["load"] = context.state.get("load_cpu_seconds", 0.0)
     cpu["train"] = time.process_time() - started_cpu - cpu["load"]
+    if not main_process:
+        return
     counters = newest_epoch(run)
     budget = config.train.max_images
     budget_spent = (counters is not None and budget is not None
@@ -103,8 +116,21 @@ def main() -> int:
                         force=True)
     for noisy in ("matplotlib", "PIL"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    parser = argparse.ArgumentParser(prog="python -m facegan.pipelines.cycle")
+    parser.add_argument("--spec", type=Path, help="the spec file (default: stdin)")
+    parser.add_argument("--status", type=Path, help="where the main process writes its exit "
+                                                    "status")
+    args = parser.parse_args()
+    code = run_guarded(args.spec)
+    if args.status is not None and DistributedInfo.from_env().is_main:
+        args.status.write_text(f"{code}\n")
+    return code
+
+
+def run_guarded(spec_file: Path | None) -> int:
     try:
-        run_cycle(json.load(sys.stdin))
+        text = spec_file.read_text() if spec_file is not None else sys.stdin.read()
+        run_cycle(json.loads(text))
     except FaceganError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR

@@ -14,6 +14,7 @@ import resource
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -118,8 +119,10 @@ class Pipeline:
     """Runs a config as epoch cycles; see `run_pipeline`."""
 
     def __init__(self, config_path: Path, *, overrides: tuple[str, ...] = (),
-                 pipeline_path: Path | None = None, epochs: int | None = None) -> None:
+                 pipeline_path: Path | None = None, epochs: int | None = None,
+                 nproc_per_node: int = 1) -> None:
         self.config_path = Path(config_path)
+        self.nproc_per_node = nproc_per_node  # > 1: each cycle is a torchrun job
         self.overrides = tuple(overrides)
         self.pipeline_path = find_pipeline_file(self.config_path, pipeline_path)
         self.epochs = epochs
@@ -281,16 +284,28 @@ class Pipeline:
         source = str(Path(facegan.__file__).resolve().parents[1])
         env["PYTHONPATH"] = os.pathsep.join(p for p in (source, env.get("PYTHONPATH")) if p)
         started, used = time.perf_counter(), _children_cpu()
-        with log_path.open("a") as out:
+        with log_path.open("a") as out, tempfile.TemporaryDirectory() as scratch:
             out.write(f"=== cycle {cycle} (epoch {cycle}/{final}), attempt {attempt}, "
                       f"{time.strftime('%Y-%m-%d %H:%M:%S')} ===\n")
             out.flush()
             spec["spawned_at"] = time.time()
+            command = [sys.executable, "-m", "facegan.pipelines.cycle"]
+            status = Path(scratch) / "status"
+            if self.nproc_per_node > 1:  # the spec in a file every process reads; the main
+                # process's exit status in another (torchrun's own is 1 for any failure)
+                (Path(scratch) / "spec.json").write_text(json.dumps(spec))
+                command = [sys.executable, "-m", "torch.distributed.run", "--standalone",
+                           f"--nproc_per_node={self.nproc_per_node}", "-m",
+                           "facegan.pipelines.cycle", "--spec", str(Path(scratch) / "spec.json"),
+                           "--status", str(status)]
+            alone = self.nproc_per_node == 1
             self._child = subprocess.Popen(
-                [sys.executable, "-m", "facegan.pipelines.cycle"], stdin=subprocess.PIPE,
-                stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
-            self._child.communicate(json.dumps(spec).encode())
+                command, stdin=subprocess.PIPE if alone else subprocess.DEVNULL, stdout=out,
+                stderr=subprocess.STDOUT, env=env, start_new_session=True)
+            self._child.communicate(json.dumps(spec).encode() if alone else None)
             code = self._child.returncode
+            if code != 0 and status.is_file():
+                code = int(status.read_text())
             self._child = None
         seconds, cpu = time.perf_counter() - started, _children_cpu() - used
         if not inside and self.run.path.is_dir():
@@ -347,10 +362,14 @@ def format_seconds(seconds: float) -> str:
 
 
 def run_pipeline(config_path: Path, *, overrides: tuple[str, ...] = (),
-                 pipeline_path: Path | None = None, epochs: int | None = None) -> PipelineResult:
-    """Train ``config_path`` as one-epoch cycles until ``epochs`` (default ``train.epochs``)."""
+                 pipeline_path: Path | None = None, epochs: int | None = None,
+                 nproc_per_node: int = 1) -> PipelineResult:
+    """Train ``config_path`` as one-epoch cycles until ``epochs`` (default ``train.epochs``),
+    each cycle a torchrun job of ``nproc_per_node`` processes when that is above 1."""
     if epochs is not None and epochs < 1:
         raise FaceganError(f"--epochs must be at least 1 (got {epochs})")
+    if nproc_per_node < 1:
+        raise FaceganError(f"--nproc-per-node must be at least 1 (got {nproc_per_node})")
     pipeline = Pipeline(config_path, overrides=overrides, pipeline_path=pipeline_path,
-                        epochs=epochs)
+                        epochs=epochs, nproc_per_node=nproc_per_node)
     return pipeline.run_cycles()
