@@ -374,10 +374,18 @@ class Trainer:
         record = self.reporter.flush(step=c.step, epoch=epoch, images_seen=c.images_seen,
                                      time=round(c.elapsed, 3))
         first_step, self._last_flushed_step = self._last_flushed_step + 1, c.step
+        problem = None
+        if record is not None and self.check_losses:
+            try:
+                check_record(record, first_step, c.step)
+            except NonFiniteError as error:
+                problem = error
+        # every process stops, also for a value only the main one logs (an evaluation)
+        if self.check_losses and self.group.any(problem is not None):
+            raise problem or NonFiniteError("value in another process", "nan or inf",
+                                            f"by step {c.step}")
         if record is None:
             return
-        if self.check_losses:
-            check_record(record, first_step, c.step)
         if bar is not None:
             postfix = {short: f"{record[key]:.3g}"
                        for key, short in self.method.progress_names.items()
