@@ -88,3 +88,37 @@ def test_python_dash_m_facegan_help():
                             text=True, timeout=120)
     assert result.returncode == 0
     assert "train" in result.stdout and "generate" in result.stdout
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda p: p.write_bytes(bytes(range(256)) * 4), "is not UTF-8 text (a binary file?)"),
+    (lambda p: p.mkdir(), "is a folder"),
+    (lambda p: p.write_text("train: [1, 2\n"), "is not valid YAML at line"),
+    (lambda p: p.write_text("- a list\n- not sections\n"), "must be a mapping of sections"),
+])
+def test_a_bad_config_file_is_one_line(tmp_path, capsys, make, message):
+    config = tmp_path / "recipe.yaml"
+    make(config)
+    with pytest.raises(SystemExit) as stopped:
+        main(["train", str(config), "--set", f"run.root={tmp_path / 'models'}"])
+    err = capsys.readouterr().err.strip()
+    assert stopped.value.code == 2 and message in err and "\n" not in err, err
+    assert not (tmp_path / "models").exists()
+
+
+def test_an_unforeseen_error_is_one_line_with_the_traceback_under_verbose(monkeypatch, capsys):
+    def broken(*args, **kwargs):
+        raise RuntimeError("something broke\nin a second line")
+
+    monkeypatch.setattr("facegan.config.load_config", broken)
+    with pytest.raises(SystemExit) as stopped:
+        main(["train", str(MNIST_CONFIG)])
+    err = capsys.readouterr().err.strip()
+    assert stopped.value.code == 1
+    assert err == ("error: unexpected RuntimeError: something broke (a facegan bug, or a "
+                   "problem it does not recognise yet: run again with --verbose for the "
+                   "traceback, and report it)")
+    with pytest.raises(SystemExit):
+        main(["--verbose", "train", str(MNIST_CONFIG)])
+    err = capsys.readouterr().err
+    assert "Traceback (most recent call last)" in err and "in broken" in err

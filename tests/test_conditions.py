@@ -1,7 +1,8 @@
+import numpy as np
 import pytest
 import torch
 
-from facegan.conditions import ConditionError, ConditionSpec
+from facegan.conditions import ConditionError, ConditionSpec, load_embeddings
 from facegan.datainfo import DataInfo
 from facegan.errors import FaceganError
 from facegan.methods.gan.sampler import gan_model
@@ -68,3 +69,20 @@ def test_a_generator_built_without_conditioning_takes_no_condition_whatever_its_
     unsaid.latent_dim = 2
     assert gan_model(unsaid, labelled).condition.kind == "class"
     assert not gan_model(Conditional(), DataInfo("X", 8, 1)).conditional  # no labels to take
+
+
+@pytest.mark.parametrize("name, content", [
+    ("e.npy", b"\x93NUMPY garbage"),  # a damaged header
+    ("e.pt", b"not a zip archive"),
+    ("e.npy", None),  # an array of strings
+])
+def test_a_damaged_embedding_file_is_one_line(tmp_path, name, content):
+    path = tmp_path / name
+    if content is None:
+        np.save(path, np.array(["a", "b"]))
+    else:
+        path.write_bytes(content)
+    with pytest.raises(FaceganError, match=r"embedding file .* cannot be read \(.*\); write "
+                                           "it again") as caught:
+        load_embeddings(path)
+    assert "\n" not in str(caught.value)

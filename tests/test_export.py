@@ -6,9 +6,11 @@ import torch
 
 from facegan.cli import main
 from facegan.datainfo import DataInfo
+from facegan.errors import FaceganError
 from facegan.export import META_KEY, TORCHSCRIPT_META_FILE, export_model
 from facegan.methods.gan.sampler import gan_model
 from facegan.methods.io import load_model_dir
+from facegan.serve.models import onnx_model
 from tests.serve.conftest import (
     TinyConditionalGenerator,
     conditional_model,
@@ -137,3 +139,12 @@ def test_export_mistakes_are_one_line_errors(mnist_generator_dir, tmp_path, caps
               *(["--out", str(tmp_path / "g")] if args else [])])
     assert exit_info.value.code == 2
     assert message in capsys.readouterr().err
+
+
+def test_a_damaged_onnx_file_is_one_line(tmp_path):
+    path = tmp_path / "model.onnx"
+    path.write_bytes(b"\x08\x07 not a protobuf of a model")
+    with pytest.raises(FaceganError, match="is not a readable ONNX model .*; export it again"
+                       ) as caught:
+        onnx_model("m", path)
+    assert "\n" not in str(caught.value)

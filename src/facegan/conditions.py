@@ -16,6 +16,7 @@ unconditional models take ``c=None``. `ConditionSpec` is that description, read 
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -238,11 +239,19 @@ def load_embeddings(path: Path) -> torch.Tensor:
     """Read ``(E, D)`` or ``(D,)`` embeddings from a ``.npy`` or ``.pt`` file."""
     if not path.is_file():
         raise FaceganError(f"embedding file {path} not found")
-    if path.suffix == ".npy":
-        return torch.from_numpy(np.load(path, allow_pickle=False)).float()
-    if path.suffix == ".pt":
-        value = torch.load(path, weights_only=True, map_location="cpu")
-        if isinstance(value, torch.Tensor):
-            return value.float()
+    try:
+        if path.suffix == ".npy":
+            array = np.load(path, allow_pickle=False)
+            if array.dtype.kind not in "fiu":
+                raise ValueError(f"a {array.dtype} array, not numbers")
+            return torch.from_numpy(array).float()
+        if path.suffix == ".pt":
+            value = torch.load(path, weights_only=True, map_location="cpu")
+            if isinstance(value, torch.Tensor):
+                return value.float()
+    except (OSError, ValueError, EOFError, RuntimeError, pickle.UnpicklingError) as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:160]
+        raise FaceganError(f"embedding file {path} cannot be read ({first}); write it again, "
+                           "e.g. with facegan data faces --embed") from None
     raise FaceganError(f"{path}: pass embeddings as a .npy array or a .pt tensor of shape "
                        "(E, D) or (D,)")

@@ -23,6 +23,18 @@ from facegan.registry import DATASETS, MODELS, OBJECTIVES, Registry
 
 STRICT = ConfigDict(extra="forbid")
 
+# The ranges of numeric config fields (pydantic constraints): a value outside them is the usual
+# one-line `config key 'train.batch_size': ...` error, before anything is created. Every int
+# and float field of a config class has one (tests/test_config_bounds.py checks).
+Count = Annotated[int, Field(ge=1)]  # how many: images, steps, epochs, channels, widths
+Cardinal = Annotated[int, Field(ge=0)]  # 0 allowed: off, or none
+Seed = Annotated[int, Field(ge=0, lt=2**63)]
+ImageSize = Annotated[int, Field(ge=4, le=4096)]  # pixels
+LearningRate = Annotated[float, Field(gt=0, le=1)]
+Weight = Annotated[float, Field(ge=0)]  # a loss or penalty weight (0: off), a guidance scale
+Beta = Annotated[float, Field(ge=0, lt=1)]  # Adam betas
+Probability = Annotated[float, Field(gt=0, le=1)]
+
 
 def config_dataclass(cls: type) -> type:
     """Make ``cls`` a frozen dataclass that pydantic validates strictly (unknown keys rejected)."""
@@ -34,8 +46,8 @@ def config_dataclass(cls: type) -> type:
 class RunConfig:
     name: str = "run"  # directory under <root>/<dataset display name>/
     root: str = "models"
-    seed: int = 0
-    keep_checkpoints: int = 3
+    seed: Seed = 0
+    keep_checkpoints: Cardinal = 3  # newest checkpoints kept; 0 keeps all
 
 
 DIFFAUGMENT_OPS = ("color", "translation", "cutout")
@@ -51,19 +63,19 @@ def _check_diffaugment_policy(policy: str) -> str:
 
 @config_dataclass
 class TrainConfig:
-    epochs: int = 10
+    epochs: Count = 10
     # Stop after the epoch in which this many real images have been seen (None: no limit). It
     # lets one recipe train a fixed amount whatever the dataset size: few epochs of a big set,
     # many of a small one.
-    max_images: int | None = None
-    batch_size: int = 64  # per process: under torchrun the global batch is this x processes
-    num_critic_steps: int = 1  # discriminator steps per generator step
-    g_lr: float = 1e-4
-    d_lr: float = 1e-4
-    g_betas: tuple[float, float] = (0.0, 0.9)
-    d_betas: tuple[float, float] = (0.0, 0.9)
+    max_images: Count | None = None
+    batch_size: Count = 64  # per process: under torchrun the global batch is this x processes
+    num_critic_steps: Count = 1  # discriminator steps per generator step
+    g_lr: LearningRate = 1e-4
+    d_lr: LearningRate = 1e-4
+    g_betas: tuple[Beta, Beta] = (0.0, 0.9)
+    d_betas: tuple[Beta, Beta] = (0.0, 0.9)
     device: Literal["auto", "cpu", "cuda"] = "auto"
-    num_workers: int = 0
+    num_workers: Annotated[int, Field(ge=0, le=256)] = 0
     # EMA of the generator's weights, used for samples and saved generators; 0 = off. The
     # decay is per generator step; ema_rampup > 0 shortens the averaging horizon early on to
     # images_seen * ema_rampup images, as in StyleGAN (0.05 there).
@@ -81,10 +93,10 @@ class TrainConfig:
 
 @config_dataclass
 class LogConfig:
-    every: int = 20  # batches between two lines of metrics.jsonl
+    every: Count = 20  # batches between two lines of metrics.jsonl
     tensorboard: bool = True
     progress: bool = True
-    num_samples: int = 64  # images in the fixed-noise grid drawn every epoch
+    num_samples: Annotated[int, Field(ge=1, le=1024)] = 64  # images in the epoch grid
     histograms: bool = True
     # epochs between two loss plots, progression pictures and weight histograms (the last
     # epoch always gets them); the sample grid is drawn every epoch
@@ -97,13 +109,13 @@ class LogConfig:
 class EvalConfig:
     """Evaluation during training (facegan.metrics); results go to metrics.jsonl as eval/*."""
 
-    every: int = 0  # epochs between two evaluations; 0 turns evaluation off
+    every: Cardinal = 0  # epochs between two evaluations; 0 turns evaluation off
     metrics: tuple[Literal["fid", "kid", "pr", "acc", "id"], ...] = ("fid",)
     features: str = "classifier"  # feature extractor: inception, classifier or face
     features_weights: str | None = None  # None: the extractor's default place
-    num_samples: int = 1000  # generated images per evaluation
-    num_real: int | None = None  # None: as many as num_samples (at most the dataset)
-    batch_size: int = 64
+    num_samples: Count = 1000  # generated images per evaluation
+    num_real: Count | None = None  # None: as many as num_samples (at most the dataset)
+    batch_size: Count = 64
     # keep saved_models/best/ by this result (None: do not keep a best generator)
     best_metric: Literal["fid", "kid", "precision", "recall", "accuracy",
                          "identity_similarity"] | None = "fid"
@@ -141,11 +153,22 @@ def load_config(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -
 
 def read_yaml(path: str | Path) -> dict[str, Any]:
     path = Path(path)
+    if path.is_dir():
+        raise FaceganError(f"config file {path} is a folder; pass a YAML file such as "
+                           "configs/mnist_wgan_gp.yaml")
     if not path.is_file():
         raise FaceganError(f"config file {path} not found; pass a YAML file such as "
                            "configs/mnist_wgan_gp.yaml")
     try:
-        raw = yaml.safe_load(path.read_text())
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise FaceganError(f"config file {path} is not UTF-8 text (a binary file?); pass a "
+                           "YAML recipe such as configs/mnist_wgan_gp.yaml") from None
+    except OSError as exc:
+        raise FaceganError(f"cannot read config file {path} ({exc.strerror or exc}); check "
+                           "its permissions") from None
+    try:
+        raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""

@@ -161,3 +161,18 @@ def test_image_budget_stops_after_the_epoch_that_reaches_it(tiny_config, caplog)
 ])
 def test_planned_epochs(epochs, max_images, per_epoch, expected):
     assert planned_epochs(epochs, max_images, per_epoch) == expected
+
+
+def test_a_run_killed_before_its_first_checkpoint_resumes_from_step_0(tiny_config, caplog):
+    config = tiny_config("train.epochs=1")
+    Trainer(config, progress=False)  # created its run directory, then "killed"
+    run_dir = RunDir.for_config(config).path
+    assert run_dir.is_dir() and not list((run_dir / "saved_models").iterdir())
+    with pytest.raises(FaceganError, match="already exists; continue it with --resume"):
+        Trainer(config, progress=False)
+    with caplog.at_level(logging.WARNING, logger="facegan"):
+        result = Trainer(config, resume=True, progress=False).fit()
+    assert "has no checkpoint (it stopped before its first one): starting it again from " \
+           "step 0" in caplog.text
+    assert result.counters.step == 8 and result.checkpoint.is_dir()
+    assert (run_dir.with_name(f"{run_dir.name}.before-restart") / "config.yaml").is_file()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import traceback
 from typing import Annotated, Optional
 
 import typer
@@ -48,9 +49,23 @@ def _root(
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: user mistakes (FaceganError) print one line and exit 2, no traceback."""
+    """Entry point: user mistakes (FaceganError) print one line and exit 2; any other error
+    (a bug we did not foresee) one line and exit 1, its traceback only with --verbose."""
+    args = sys.argv[1:] if argv is None else argv
     try:
-        app(args=argv, prog_name="facegan")
+        app(args=args, prog_name="facegan")
     except FaceganError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(2)
+    except KeyboardInterrupt:
+        typer.echo("stopped", err=True)
+        sys.exit(130)
+    except Exception as exc:
+        if "--verbose" in args or "-v" in args:
+            traceback.print_exc()
+        lines = str(exc).strip().splitlines()
+        detail = f": {lines[0][:200]}" if lines else ""
+        typer.echo(f"error: unexpected {type(exc).__name__}{detail} (a facegan bug, or a "
+                   "problem it does not recognise yet: run again with --verbose for the "
+                   "traceback, and report it)", err=True)
+        sys.exit(1)

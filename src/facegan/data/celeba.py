@@ -15,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from facegan.config import config_dataclass
+from facegan.config import Count, ImageSize, config_dataclass
 from facegan.data.decode import decode_files, resolve_cache_dir
 from facegan.data.decoded_dataset import DecodedImageDataset, dataset_from_files
 from facegan.data.image_folder import check_root, read_csv_table
@@ -39,11 +39,11 @@ class CelebAConfig:
     attributes: tuple[str, ...] = ()  # conditioning labels by name, e.g. [Male, Smiling]
     split: Literal["train", "valid", "test", "all"] = "train"
     crop: Literal["celeba", "center"] = "celeba"
-    crop_size: int = 108  # side of the centred square when crop is "center"
-    image_size: int = 64
+    crop_size: Count = 108  # side of the centred square when crop is "center"
+    image_size: ImageSize = 64
     channels: Literal[1, 3] = 3  # 3: RGB, 1: grayscale
     hflip: bool = False
-    limit: int | None = None  # keep only the first N images of the split
+    limit: Count | None = None  # keep only the first N images of the split
     cache: bool = True
     cache_dir: str | None = None  # default: <root>/.facegan_cache
 

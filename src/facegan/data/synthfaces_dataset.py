@@ -20,7 +20,7 @@ from pydantic import PositiveInt
 from torchvision.transforms import v2
 from tqdm import tqdm
 
-from facegan.config import config_dataclass
+from facegan.config import Count, ImageSize, Seed, config_dataclass
 from facegan.data import synthfaces
 from facegan.data.cache import cached_images, stable_hash
 from facegan.data.decoded_dataset import DataReport, DecodedImageDataset
@@ -38,9 +38,10 @@ class SynthFacesConfig:
     name: str = "synthfaces"
     display_name: str = "SynthFaces"
     n: PositiveInt = 20000
-    image_size: int = 64
-    seed: int = 0
-    num_identities: int | None = None  # None: every image a new person; K: image i is person i % K
+    image_size: ImageSize = 64
+    seed: Seed = 0
+    # None: every image a new person; K: image i is person i % K
+    num_identities: Count | None = None
     attributes: tuple[str, ...] = ()  # labels, e.g. [Smiling, Eyeglasses] or [hair_color]
     channels: Literal[1, 3] = 3  # 3: RGB, 1: grayscale
     hflip: bool = False

@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from torch import nn
 
@@ -56,6 +57,22 @@ def save_model(directory: Path, sampler: Sampler, networks: Mapping[str, nn.Modu
     (directory / META).write_text(json.dumps(meta, indent=2) + "\n")
 
 
+def load_weights(path: Path, module: nn.Module, *, fix: str = "") -> None:
+    """Load ``path`` into ``module``; a damaged, foreign or mismatched file is one line that
+    names it (and ``fix``, what to do instead)."""
+    try:
+        module.load_state_dict(load_file(str(path)))
+    except (SafetensorError, OSError) as exc:
+        raise FaceganError(f"{path} is damaged or not a safetensors file ({exc}); "
+                           f"{fix or 'use an earlier checkpoint (saved_models/checkpoint_*)'}"
+                           ) from None
+    except RuntimeError as exc:  # load_state_dict: other tensor names or shapes
+        first = str(exc).strip().splitlines()[0][:160]
+        raise FaceganError(f"{path} does not fit this model ({first}); "
+                           f"{fix or 'use an earlier checkpoint (saved_models/checkpoint_*)'}"
+                           ) from None
+
+
 def is_saved_model(directory: Path) -> bool:
     return (directory / META).is_file()
 
@@ -66,7 +83,14 @@ def read_meta(directory: Path) -> dict[str, Any]:
     if not meta_path.is_file():
         raise FaceganError(f"{directory} holds no saved generator ({META}); pass a run "
                            "directory or one of its saved_models/checkpoint_* folders")
-    meta = json.loads(meta_path.read_text())
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise FaceganError(f"{meta_path} is damaged ({exc}); use an earlier checkpoint "
+                           "(saved_models/checkpoint_*) or the run's saved_models/generator/"
+                           ) from None
+    if not isinstance(meta, dict):
+        raise FaceganError(f"{meta_path} is not a facegan generator description")
     if meta.get("format") in LEGACY_FORMATS:
         meta = {**LEGACY_FORMATS[meta["format"]], **meta, "format": FORMAT}
     if meta.get("format") != FORMAT:
@@ -93,6 +117,6 @@ def load_model_dir(directory: Path) -> tuple[SamplingModel, dict[str, Any]]:
     built = build_networks(model_config, info)
     networks = {}
     for name in meta["networks"]:
-        built[name].load_state_dict(load_file(str(weights_file(directory, name))))
+        load_weights(weights_file(directory, name), built[name])
         networks[name] = built[name].eval()
     return SamplingModel(build_sampler(meta), networks, info), meta

@@ -15,7 +15,7 @@ import math
 import torch
 from torch import nn
 
-from facegan.config import config_dataclass
+from facegan.config import Count, config_dataclass
 from facegan.datainfo import DataInfo
 from facegan.models.base import GANModels
 from facegan.models.conditioning import (
@@ -32,15 +32,15 @@ from facegan.registry import register_model
 @config_dataclass
 class DCGANConfig:
     name: str = "dcgan"
-    latent_dim: int = 100
-    g_width: int = 64  # channels of the last generator block; earlier blocks double it
-    d_width: int = 64  # channels of the first discriminator block; later blocks double it
-    max_width_multiplier: int = 8
+    latent_dim: Count = 100
+    g_width: Count = 64  # channels of the last generator block; earlier blocks double it
+    d_width: Count = 64  # channels of the first discriminator block; later blocks double it
+    max_width_multiplier: Count = 8
     g_norm: Norm = "batch"
     d_norm: Norm = "none"
     g_condition: GCondition = "none"  # how labels enter the generator (none: unconditional)
     d_condition: DCondition = "none"  # how the discriminator sees labels: projection or aux
-    condition_dim: int = 32  # size of the learned label embedding (g_condition: embedding)
+    condition_dim: Count = 32  # size of the learned label embedding (g_condition: embedding)
 
 
 def _block_widths(base: int, num_blocks: int, cap: int) -> list[int]:

@@ -19,7 +19,7 @@ import torch
 from pydantic import Field
 from torch import nn
 
-from facegan.config import config_dataclass
+from facegan.config import Cardinal, Count, config_dataclass
 from facegan.datainfo import DataInfo
 from facegan.errors import FaceganError
 from facegan.models.conditioning import ConditionEncoder
@@ -30,10 +30,10 @@ from facegan.registry import register_model
 class UNetConfig:
     name: str = "unet"
     # channels per resolution level, from the image size down (each level halves it)
-    block_out_channels: tuple[int, ...] = (64, 128, 128)
+    block_out_channels: tuple[Count, ...] = (64, 128, 128)
     layers_per_block: Annotated[int, Field(ge=1)] = 2
     # levels (0 = full resolution) whose blocks have self-attention
-    attention_levels: tuple[int, ...] = (2,)
+    attention_levels: tuple[Cardinal, ...] = (2,)
     condition: bool = True  # use the data's labels when it has them (False: unconditional)
     dropout: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.0
 

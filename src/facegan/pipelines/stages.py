@@ -21,7 +21,7 @@ from typing import Annotated, Any
 import torch
 from pydantic import Field
 
-from facegan.config import Config, config_dataclass, validate_section
+from facegan.config import Config, Seed, config_dataclass, validate_section
 from facegan.errors import FaceganError
 from facegan.pipelines.spec import StageSpec
 from facegan.registry import CALLBACKS, Registry
@@ -157,7 +157,7 @@ def train_epoch(context: CycleContext) -> None:
 @config_dataclass
 class SamplesOptions:
     n: Annotated[int, Field(ge=1)] = 64
-    seed: int = 0
+    seed: Seed = 0
 
 
 @register_stage("samples", config=SamplesOptions)

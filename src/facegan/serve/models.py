@@ -88,8 +88,13 @@ def onnx_model(name: str, path: Path) -> ServedModel:
     options = onnxruntime.SessionOptions()
     # one thread budget for both backends: what torch uses (OMP_NUM_THREADS, set_num_threads)
     options.intra_op_num_threads = torch.get_num_threads()
-    session = onnxruntime.InferenceSession(str(path), options,
-                                           providers=["CPUExecutionProvider"])
+    try:
+        session = onnxruntime.InferenceSession(str(path), options,
+                                               providers=["CPUExecutionProvider"])
+    except Exception as exc:  # onnxruntime's own types (InvalidProtobuf, Fail, ...)
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:160]
+        raise FaceganError(f"{path} is not a readable ONNX model ({first}); export it again "
+                           "with facegan export RUN --format onnx --out FILE") from None
     description = session.get_modelmeta().custom_metadata_map.get(META_KEY)
     if description is None:
         raise FaceganError(f"{path} has no facegan description; export it with "

@@ -16,20 +16,21 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import pickle
 import shutil
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import torch
-from safetensors.torch import load_file
 from torch import nn
 
 from facegan.config import Config
 from facegan.datainfo import DataInfo
 from facegan.errors import FaceganError
 from facegan.methods.base import Sampler
-from facegan.methods.io import save_model, save_weights, weights_file
+from facegan.methods.io import load_weights, save_model, save_weights, weights_file
 from facegan.runs import atomic_directory
 
 PREFIX = "checkpoint_"
@@ -89,32 +90,49 @@ def save_checkpoint(saved_models: Path, *, config: Config, info: DataInfo, sampl
     return final
 
 
+class CheckpointError(FaceganError):
+    """A checkpoint that cannot be loaded: damaged, foreign or of another model."""
+
+
 def load_checkpoint(path: Path, *, networks: dict[str, nn.Module],
                     optimizers: dict[str, torch.optim.Optimizer],
                     averages: dict[str, nn.Module] | None = None,
                     ) -> tuple[Counters, dict[str, Any]]:
     """Restore weights, optimizer states and the EMAs in place; return the counters and the
-    rest of the training state (``"rng"``, ``"grad_scalers"``).
+    rest of the training state (``"rng"``, ``"grad_scalers"``). A file that cannot be loaded
+    raises `CheckpointError` (one line naming it); the modules may then be partly loaded.
 
     A run may switch an EMA on or off when resuming: without a saved average the EMA starts
     from the trained weights.
     """
     averages = averages or {}
+    fix = "the model section must match the run's config.yaml, or use an earlier checkpoint"
     try:
         for name, module in networks.items():
             raw = raw_weights_file(path, name)
-            module.load_state_dict(load_file(str(raw if raw.is_file()
-                                                 else weights_file(path, name))))
+            load_weights(raw if raw.is_file() else weights_file(path, name), module, fix=fix)
         for name, average in averages.items():
-            saved = weights_file(path, name) if raw_weights_file(path, name).is_file() else None
-            average.load_state_dict(load_file(str(saved)) if saved is not None
-                                    else networks[name].state_dict())
-    except (RuntimeError, FileNotFoundError) as exc:
-        raise FaceganError(f"checkpoint {path} does not fit this model ({str(exc)[:120]}...); "
-                           "the model section must match the run's config.yaml") from None
-    state = torch.load(path / "training_state.pt", map_location="cpu", weights_only=True)
-    for name, optimizer in optimizers.items():
-        optimizer.load_state_dict(state["optimizers"][name])
-    counters = Counters(**json.loads((path / "checkpoint.json").read_text()))
+            if raw_weights_file(path, name).is_file():
+                load_weights(weights_file(path, name), average, fix=fix)
+            else:
+                average.load_state_dict(networks[name].state_dict())
+        state_file = path / "training_state.pt"
+        try:
+            with warnings.catch_warnings():  # a foreign pickle's protocol warning
+                warnings.simplefilter("ignore", UserWarning)
+                state = torch.load(state_file, map_location="cpu", weights_only=True)
+            for name, optimizer in optimizers.items():
+                optimizer.load_state_dict(state["optimizers"][name])
+            counters = Counters(**json.loads((path / "checkpoint.json").read_text()))
+        except (pickle.UnpicklingError, RuntimeError, EOFError, OSError, KeyError, TypeError,
+                ValueError) as exc:
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:160]
+            raise FaceganError(f"{state_file} (or checkpoint.json) is damaged or not a facegan "
+                               f"training state ({type(exc).__name__}: {first}); use an "
+                               "earlier checkpoint") from None
+    except CheckpointError:
+        raise
+    except FaceganError as exc:
+        raise CheckpointError(str(exc)) from None
     state.setdefault("grad_scalers", {})
     return counters, state

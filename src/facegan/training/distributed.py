@@ -166,6 +166,14 @@ class ProcessGroup:
         _collective("all-gather", lambda: dist.all_gather(parts, rows.contiguous()))
         return torch.cat(parts)
 
+    def broadcast(self, obj: T) -> T:
+        """The main process's ``obj`` in every process (small picklable values)."""
+        if not self.info.is_distributed:
+            return obj
+        box = [obj]
+        _collective("broadcast", lambda: dist.broadcast_object_list(box, src=0))
+        return box[0]
+
     def gather_objects(self, obj: Any) -> list[Any]:
         """Every rank's ``obj`` in rank order (small picklable state, e.g. RNG states)."""
         if not self.info.is_distributed:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import random
+import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +44,7 @@ from facegan.randomness import BatchRandom
 from facegan.runs import RunDir, atomic_directory, atomic_write_text
 from facegan.training.callbacks import EpochContext, build_callbacks
 from facegan.training.checkpoint import (
+    CheckpointError,
     Counters,
     checkpoint_path,
     list_checkpoints,
@@ -97,12 +99,10 @@ class Trainer:
         check_precision(config.train.precision, self.device)  # before loading data: fail fast
         self.progress = config.log.progress if progress is None else progress
         self.seed = config.run.seed  # the same in every process: they draw alike
-        if resume:
-            self._check_resumable()
-        else:
-            self.run.check_new()  # before loading data: fail fast
         self.group = ProcessGroup(self.dist, self.device, config.train.dist_timeout)
-        self.group.barrier()  # every process checked before the main one creates the run
+        # the main process checks the run directory (before loading data: fail fast) and
+        # tells the others whether the run resumes
+        resume = self.group.broadcast(self._check_run_dir(resume) if self.dist.is_main else None)
 
         torch.manual_seed(self.seed)  # weight initialisation
         if not self.dist.is_main:  # the main process builds a missing data cache first
@@ -197,10 +197,26 @@ class Trainer:
 
     # -- setup -------------------------------------------------------------------------------
 
-    def _check_resumable(self) -> None:
-        if not list_checkpoints(self.run.saved_models):
+    def _check_run_dir(self, resume: bool) -> bool:
+        """Whether the run resumes. A run stopped before its first checkpoint (killed during
+        its first epoch) starts again from step 0, its files moved aside."""
+        if not resume:
+            self.run.check_new()
+            return False
+        if list_checkpoints(self.run.saved_models):
+            self._check_resumable()
+            return True
+        if not self.run.config_file.is_file():
             raise FaceganError(f"nothing to resume in {self.run.path}: no checkpoint found; "
                                "start the run without --resume")
+        aside = self.run.path.with_name(f"{self.run.path.name}.before-restart")
+        shutil.rmtree(aside, ignore_errors=True)
+        self.run.path.rename(aside)
+        log.warning("%s has no checkpoint (it stopped before its first one): starting it again "
+                    "from step 0; its files are in %s", self.run.path, aside)
+        return False
+
+    def _check_resumable(self) -> None:
         saved = config_from_dict(read_yaml(self.run.config_file))
         for section in ("model", "objective"):
             if getattr(saved, section) != getattr(self.config, section):
@@ -210,8 +226,18 @@ class Trainer:
                     "keep it as it was, or start a new run with --set run.name=<new name>")
 
     def _resume(self) -> None:
-        checkpoint = list_checkpoints(self.run.saved_models)[-1]
-        self._restore(checkpoint)
+        """Restore the newest checkpoint that loads, saying which were skipped and why."""
+        checkpoints = list_checkpoints(self.run.saved_models)
+        for checkpoint in reversed(checkpoints):
+            try:
+                self._restore(checkpoint)
+                break
+            except CheckpointError as problem:
+                if checkpoint == checkpoints[0]:
+                    raise FaceganError(f"no checkpoint of {self.run.path} can be loaded; the "
+                                       f"oldest: {problem}") from None
+                if self.dist.is_main:
+                    log.warning("skipping %s: %s", checkpoint.name, problem)
         if self.dist.is_main:
             atomic_write_text(self.run.config_file, self.config.to_yaml())
             log.info("resuming %s from %s (epoch %d, step %d, %d images)", self.run.path,

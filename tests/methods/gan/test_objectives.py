@@ -175,5 +175,6 @@ def test_embedding_objective_needs_an_embedding_conditioned_model():
 
 
 def test_bad_r1_settings_are_refused():
-    with pytest.raises(FaceganError, match="r1_every >= 1"):
+    with pytest.raises(FaceganError, match="config key 'objective.r1_every': Input should be "
+                                           "greater than or equal to 1"):
         make_objective("hinge", UNLABELLED_INFO, r1_gamma=1.0, r1_every=0)

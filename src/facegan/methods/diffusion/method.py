@@ -20,7 +20,7 @@ from pydantic import Field
 from torch import nn
 
 from facegan.conditions import ConditionSpec
-from facegan.config import Config, config_dataclass
+from facegan.config import Beta, Config, Weight, config_dataclass
 from facegan.datainfo import DataInfo
 from facegan.errors import FaceganError
 from facegan.methods.base import Batch, EMASpec, Method, OptimizerSpec, Phase, StepContext
@@ -44,14 +44,14 @@ class DDPMConfig:
     beta_schedule: Schedule = "linear"
     prediction_type: Prediction = "epsilon"
     lr: Annotated[float, Field(gt=0.0)] = 2e-4
-    betas: tuple[float, float] = (0.9, 0.999)
+    betas: tuple[Beta, Beta] = (0.9, 0.999)
     ema_decay: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.999  # 0 = off
     ema_rampup: Annotated[float, Field(ge=0.0)] = 0.05
     label_dropout: Annotated[float, Field(ge=0.0, le=1.0)] = 0.1  # for classifier-free guidance
     # how the run's grids and a saved model sample by default (facegan generate can override)
     sampler: SamplerKind = "ddim"
     sampling_steps: Annotated[int, Field(ge=1, le=MAX_STEPS)] = 50
-    guidance: float = 1.0
+    guidance: Weight = 1.0
 
 
 def diffusion_loss(prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:

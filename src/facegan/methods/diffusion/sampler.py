@@ -18,7 +18,7 @@ import torch
 from pydantic import Field
 from torch import nn
 
-from facegan.config import config_dataclass, validate_section
+from facegan.config import Weight, config_dataclass, validate_section
 from facegan.errors import FaceganError
 from facegan.methods.base import Networks, Sampler
 from facegan.models.unet import require_diffusers
@@ -38,7 +38,7 @@ class DiffusionSamplerConfig:
     prediction_type: Prediction = "epsilon"
     sampler: SamplerKind = "ddim"
     steps: Annotated[int, Field(ge=1, le=MAX_STEPS)] = 50
-    guidance: float = 1.0
+    guidance: Weight = 1.0
     eta: Annotated[float, Field(ge=0.0, le=1.0)] = 0.0  # DDIM only: 0 deterministic, 1 as DDPM
 
 

@@ -25,7 +25,7 @@ import torch
 from torch import nn
 
 from facegan.conditions import fixed_conditions, shuffled_labels
-from facegan.config import Config, config_dataclass
+from facegan.config import Config, Count, Probability, Weight, config_dataclass
 from facegan.datainfo import DataInfo
 from facegan.errors import FaceganError
 from facegan.methods.base import (
@@ -63,8 +63,8 @@ class ObjectiveConfig:
     """Fields every objective has; variants add theirs."""
 
     name: str = ""
-    r1_gamma: float = 0.0  # R1 weight gamma (the penalty is gamma / 2 * E||grad D(real)||^2)
-    r1_every: int = 16  # R1 runs on every r1_every-th batch ("lazy regularisation")
+    r1_gamma: Weight = 0.0  # R1 weight gamma (the penalty is gamma / 2 * E||grad D(real)||^2)
+    r1_every: Count = 16  # R1 runs on every r1_every-th batch ("lazy regularisation")
 
 
 class GANObjective(Method):
@@ -78,9 +78,6 @@ class GANObjective(Method):
     def __init__(self, cfg: Any, config: Config, info: DataInfo, *,
                  d_aux_weight: float | None = None, g_aux_weight: float = 0.0,
                  d_aux_on_fake: bool = True, needs_conditional_models: bool = False) -> None:
-        if cfg.r1_gamma < 0 or cfg.r1_every < 1:
-            raise FaceganError("objective.r1_gamma must be >= 0 and objective.r1_every >= 1 "
-                               f"(got {cfg.r1_gamma} and {cfg.r1_every})")
         train = config.train
         self.name = cfg.name
         self.model_config, self.info, self.train = config.model, info, train
@@ -220,7 +217,7 @@ def require_labels(objective: str, info: DataInfo, kinds: tuple[str, ...]) -> No
 @config_dataclass
 class DCGANObjectiveConfig(ObjectiveConfig):
     name: str = "dcgan"
-    real_label: float = 1.0  # < 1: one-sided label smoothing of the real targets (e.g. 0.9)
+    real_label: Probability = 1.0  # < 1: one-sided label smoothing of the real targets (e.g. 0.9)
 
 
 class NonSaturatingObjective(GANObjective):
@@ -285,7 +282,7 @@ def build_lsgan(cfg: LSGANConfig, config: Config, info: DataInfo) -> LeastSquare
 @config_dataclass
 class WGANGPConfig(ObjectiveConfig):
     name: str = "wgan_gp"
-    gp_weight: float = 10.0
+    gp_weight: Weight = 10.0
 
 
 class WGANGPObjective(GANObjective):
@@ -323,9 +320,9 @@ def build_wgan_gp(cfg: WGANGPConfig, config: Config, info: DataInfo) -> WGANGPOb
 @config_dataclass
 class ACGANConfig(ObjectiveConfig):
     name: str = "acgan"
-    real_label: float = 1.0
-    d_aux_weight: float = 1.0  # weight of the classifier loss in the discriminator's loss
-    g_aux_weight: float = 1.0  # weight of the classifier loss on fakes in the generator's loss
+    real_label: Probability = 1.0
+    d_aux_weight: Weight = 1.0  # weight of the classifier loss in the discriminator's loss
+    g_aux_weight: Weight = 1.0  # weight of the classifier loss on fakes in the generator's loss
     d_aux_on_fake: bool = True  # the discriminator also learns to classify fakes (Odena et al.)
 
 
@@ -339,9 +336,9 @@ def build_acgan(cfg: ACGANConfig, config: Config, info: DataInfo) -> NonSaturati
 @config_dataclass
 class WACGANConfig(ObjectiveConfig):
     name: str = "wacgan"
-    gp_weight: float = 10.0
-    d_aux_weight: float = 1.0
-    g_aux_weight: float = 0.1  # Gulrajani et al.'s conditional recipe weighs it down for G
+    gp_weight: Weight = 10.0
+    d_aux_weight: Weight = 1.0
+    g_aux_weight: Weight = 0.1  # Gulrajani et al.'s conditional recipe weighs it down for G
     d_aux_on_fake: bool = False  # the critic learns classes from real images only
 
 
