@@ -8,3 +8,5 @@ bug and keeps its traceback.
 
 class FaceganError(Exception):
     """An error caused by user input; the message says what is wrong and how to fix it."""
+
+    exit_code = 2  # the command line's exit status for it

@@ -119,3 +119,12 @@ def test_resume_mid_training_with_flips_is_bit_identical(tmp_path):
     resumed = train("split", 2, resume=True)
     assert resumed.counters.step == straight.counters.step == 12
     assert_same_state(state_of(straight.run_dir), state_of(resumed.run_dir))
+
+
+def test_a_dataset_with_another_item_transform_takes_the_per_item_path(tmp_path):
+    dataset = folder_dataset(noise_folder(tmp_path))
+    assert reads_batches(dataset)
+    dataset.item_transform = lambda batch: 255 - batch  # a transform the batch path lacks
+    assert not reads_batches(dataset)
+    images, _ = read(dataset)
+    assert torch.equal(images, per_item(dataset)[0])

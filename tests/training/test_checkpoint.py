@@ -73,6 +73,9 @@ def test_resume_skips_damaged_checkpoints_saying_why(tiny_config, caplog):
     assert "checkpoint_00000016: " in skipped[1] and "not a facegan training state" in skipped[1]
     assert "from checkpoint_00000008 (epoch 1, step 8" in caplog.text
     assert resumed.counters.step == 8
+    saved_models = first.run_dir / "saved_models"
+    assert {p.name for p in saved_models.glob("damaged-*")} == {
+        "damaged-checkpoint_00000016", "damaged-checkpoint_00000024"}  # out of the way
     assert resumed.fit().counters.step == 32
 
 

@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> None:
         app(args=args, prog_name="facegan")
     except FaceganError as exc:
         typer.echo(f"error: {exc}", err=True)
-        sys.exit(2)
+        sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         typer.echo("stopped", err=True)
         sys.exit(130)

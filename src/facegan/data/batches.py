@@ -27,8 +27,10 @@ from facegan.randomness import BatchRandom
 
 
 def reads_batches(dataset: Any) -> bool:
-    """True for a dataset with ``stored_batch`` (every built-in one)."""
-    return callable(getattr(dataset, "stored_batch", None))
+    """True for a dataset with ``stored_batch`` whose items need nothing but the flip that
+    `training_batches` does (every built-in one)."""
+    return (callable(getattr(dataset, "stored_batch", None))
+            and getattr(dataset, "whole_batches", True))
 
 
 class StoredBatches(Dataset):

@@ -77,6 +77,11 @@ class DecodedImageDataset(Dataset):
         return torch.from_numpy(np.ascontiguousarray(self.images[self.rows[indices]]))
 
     @property
+    def whole_batches(self) -> bool:
+        """Whether training may read whole stored batches: no item transform but the flip."""
+        return self.item_transform in (None, random_horizontal_flip)
+
+    @property
     def random_hflip(self) -> bool:
         """Whether items are mirrored at random (the training loader does it per batch)."""
         return self.item_transform is random_horizontal_flip

@@ -131,9 +131,9 @@ def run_guarded(spec_file: Path | None) -> int:
     try:
         text = spec_file.read_text() if spec_file is not None else sys.stdin.read()
         run_cycle(json.loads(text))
-    except FaceganError as exc:
+    except FaceganError as exc:  # exit status 1 for a lost peer process: retried as a crash
         print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USER_ERROR
+        return exc.exit_code
     except (CycleStopped, KeyboardInterrupt):
         print("stopped; the checkpoint is saved", file=sys.stderr)
         return EXIT_STOPPED

@@ -121,11 +121,14 @@ def load_checkpoint(path: Path, *, networks: dict[str, nn.Module],
             with warnings.catch_warnings():  # a foreign pickle's protocol warning
                 warnings.simplefilter("ignore", UserWarning)
                 state = torch.load(state_file, map_location="cpu", weights_only=True)
+            if not (isinstance(state, dict) and isinstance(state.get("rng"), dict)
+                    and isinstance(state.get("optimizers"), dict)):
+                raise ValueError("no optimizer and RNG states in it")
             for name, optimizer in optimizers.items():
                 optimizer.load_state_dict(state["optimizers"][name])
             counters = Counters(**json.loads((path / "checkpoint.json").read_text()))
         except (pickle.UnpicklingError, RuntimeError, EOFError, OSError, KeyError, TypeError,
-                ValueError) as exc:
+                ValueError, IndexError, AttributeError) as exc:
             first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:160]
             raise FaceganError(f"{state_file} (or checkpoint.json) is damaged or not a facegan "
                                f"training state ({type(exc).__name__}: {first}); use an "

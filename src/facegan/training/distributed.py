@@ -75,14 +75,21 @@ class DistributedInfo:
         return torch.device("cuda", self.local_rank)
 
 
+class PeerLostError(FaceganError):
+    """Another process of the job died or stalled: a crash, not a user mistake (exit status 1,
+    so a pipeline retries the cycle)."""
+
+    exit_code = 1
+
+
 def _collective(name: str, call: Callable[[], T]) -> T:
     try:
         return call()
     except (RuntimeError, dist.DistBackendError) as error:
         text = str(error).strip() or type(error).__name__
         first = text.splitlines()[0].split("] ", 1)[-1][:160]  # without gloo's source path
-        raise FaceganError(f"training process group: {name} failed ({first}): another process "
-                           f"stopped or stalled; {RESUME_HINT}") from None
+        raise PeerLostError(f"training process group: {name} failed ({first}): another "
+                            f"process stopped or stalled; {RESUME_HINT}") from None
 
 
 class ProcessGroup:

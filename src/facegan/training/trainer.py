@@ -26,6 +26,7 @@ import logging
 import random
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -104,7 +105,7 @@ class Trainer:
         # tells the others whether the run resumes
         resume = self.group.broadcast(self._check_run_dir(resume) if self.dist.is_main else None)
 
-        torch.manual_seed(self.seed)  # weight initialisation
+        torch.manual_seed(self.seed)  # weight initialisation, the same in every process
         if not self.dist.is_main:  # the main process builds a missing data cache first
             self.group.barrier()
         self.dataset = build_dataset(config.data)
@@ -119,6 +120,8 @@ class Trainer:
         self.images_per_epoch = len(self.dataset) // self.global_batch * self.global_batch
         self.epochs = planned_epochs(train.epochs, train.max_images, self.images_per_epoch)
         self._build_method()
+        if self.dist.rank:  # torch's own generator (dropout) differs between processes
+            torch.manual_seed(self.seed + self.dist.rank)
         self.rng = torch.Generator(device=self.device)
         self.rng.manual_seed(self.seed)
         self.random = BatchRandom(self.rng, self.dist.rank, self.dist.world_size,
@@ -209,8 +212,8 @@ class Trainer:
         if not self.run.config_file.is_file():
             raise FaceganError(f"nothing to resume in {self.run.path}: no checkpoint found; "
                                "start the run without --resume")
-        aside = self.run.path.with_name(f"{self.run.path.name}.before-restart")
-        shutil.rmtree(aside, ignore_errors=True)
+        aside = self.run.path.with_name(
+            f"{self.run.path.name}.before-restart-{time.strftime('%Y%m%d-%H%M%S')}")
         self.run.path.rename(aside)
         log.warning("%s has no checkpoint (it stopped before its first one): starting it again "
                     "from step 0; its files are in %s", self.run.path, aside)
@@ -236,8 +239,12 @@ class Trainer:
                 if checkpoint == checkpoints[0]:
                     raise FaceganError(f"no checkpoint of {self.run.path} can be loaded; the "
                                        f"oldest: {problem}") from None
-                if self.dist.is_main:
-                    log.warning("skipping %s: %s", checkpoint.name, problem)
+                if self.dist.is_main:  # out of the way of pruning and of the pipeline
+                    damaged = checkpoint.with_name(f"damaged-{checkpoint.name}")
+                    shutil.rmtree(damaged, ignore_errors=True)
+                    checkpoint.rename(damaged)
+                    log.warning("skipping %s: %s (moved to %s)", checkpoint.name, problem,
+                                damaged.name)
         if self.dist.is_main:
             atomic_write_text(self.run.config_file, self.config.to_yaml())
             log.info("resuming %s from %s (epoch %d, step %d, %d images)", self.run.path,
@@ -262,13 +269,18 @@ class Trainer:
                 f"{checkpoint} was written by {saved_world} training process(es), this is "
                 f"{self.dist.world_size}; resume with torchrun --nproc_per_node={saved_world} "
                 "(in all) to continue exactly, or start a new run with --set run.name=<new name>")
-        if self.dist.rank:
-            rng = rng["other_ranks"][self.dist.rank - 1]
-        torch.set_rng_state(rng["torch"])
-        if rng["cuda"] and torch.cuda.is_available():
-            torch.cuda.set_rng_state_all(rng["cuda"])
-        self.rng.set_state(rng["trainer"])
-        random.setstate(rng["python"])
+        try:
+            if self.dist.rank:
+                rng = rng["other_ranks"][self.dist.rank - 1]
+            torch.set_rng_state(rng["torch"])
+            if rng["cuda"] and torch.cuda.is_available():
+                torch.cuda.set_rng_state_all(rng["cuda"])
+            self.rng.set_state(rng["trainer"])
+            random.setstate(rng["python"])
+        except (KeyError, IndexError, TypeError, ValueError, RuntimeError) as exc:
+            raise CheckpointError(f"{checkpoint / 'training_state.pt'} has no usable RNG "
+                                  f"state ({type(exc).__name__}: {exc}); use an earlier "
+                                  "checkpoint") from None
         self.last_checkpoint = checkpoint
         if self.dist.is_main:
             truncate_metrics(self.run.metrics_file, self.counters.step)
@@ -302,11 +314,13 @@ class Trainer:
         try:
             with StopRequest() as stop:
                 stopped = self._train_epochs(stop)
+            # every process stops together, also those the signal did not reach
+            reason = (stop.signal_name or "a stop in another process") if stopped else None
             if stopped and self.dist.is_main:
-                log.warning("%s: saved %s; continue with --resume", stop.signal_name,
+                log.warning("%s: saved %s; continue with --resume", reason,
                             self.last_checkpoint)
-            return TrainResult(self.run.path, self.counters, self.last_checkpoint,
-                               stop.signal_name, self.dist.is_main)
+            return TrainResult(self.run.path, self.counters, self.last_checkpoint, reason,
+                               self.dist.is_main)
         except NonFiniteError as problem:
             raise FaceganError(self._recover(problem)) from None
         finally:
@@ -348,7 +362,10 @@ class Trainer:
                     bar.update()
                     if c.step % self.config.log.every == 0:
                         self._flush_stats(bar)
-                    stopping = self.group.any(stop.requested)  # every process stops alike
+                    # every process stops at the same step; on a GPU checked at log lines
+                    # only, since agreeing costs a host sync
+                    if self.check_each_step or c.step % self.config.log.every == 0:
+                        stopping = self.group.any(stop.requested)
                     if stopping:
                         break
             if stopping:
@@ -393,6 +410,18 @@ class Trainer:
         for module in self.networks.values():
             module.requires_grad_(True)
 
+    def _agreed(self, check: Callable[[], Any]) -> None:
+        """Run ``check`` in every process; when it raises `NonFiniteError` in one, every
+        process raises (so that all of them go back to the checkpoint together)."""
+        problem = None
+        try:
+            check()
+        except NonFiniteError as error:
+            problem = error
+        if self.group.any(problem is not None):
+            raise problem or NonFiniteError("value in another process", "nan or inf",
+                                            f"by step {self.counters.step}")
+
     def _flush_stats(self, bar: tqdm | None) -> None:
         c = self.counters
         c.elapsed = time.perf_counter() - self._clock
@@ -400,16 +429,8 @@ class Trainer:
         record = self.reporter.flush(step=c.step, epoch=epoch, images_seen=c.images_seen,
                                      time=round(c.elapsed, 3))
         first_step, self._last_flushed_step = self._last_flushed_step + 1, c.step
-        problem = None
-        if record is not None and self.check_losses:
-            try:
-                check_record(record, first_step, c.step)
-            except NonFiniteError as error:
-                problem = error
-        # every process stops, also for a value only the main one logs (an evaluation)
-        if self.check_losses and self.group.any(problem is not None):
-            raise problem or NonFiniteError("value in another process", "nan or inf",
-                                            f"by step {c.step}")
+        if self.check_losses:  # also for a value only the main process logs (an evaluation)
+            self._agreed(lambda: record is None or check_record(record, first_step, c.step))
         if record is None:
             return
         if bar is not None:
@@ -444,9 +465,9 @@ class Trainer:
         that every checkpoint is one the NaN guard can go back to. Every process takes part
         (the weights are the same in all; each one's RNG states are saved); the main one
         writes, and the others wait until it has."""
-        check_weights({**self.networks,
-                       **{f"EMA {name}": m for name, m in self.averages.items()}},
-                      self.counters.step)
+        self._agreed(lambda: check_weights(  # batch-norm statistics differ between processes
+            {**self.networks, **{f"EMA {name}": m for name, m in self.averages.items()}},
+            self.counters.step))
         states = self.group.gather_objects(self._rng_state())
         self.counters.elapsed = time.perf_counter() - self._clock
         if self.dist.is_main:
