@@ -175,4 +175,5 @@ def test_a_run_killed_before_its_first_checkpoint_resumes_from_step_0(tiny_confi
     assert "has no checkpoint (it stopped before its first one): starting it again from " \
            "step 0" in caplog.text
     assert result.counters.step == 8 and result.checkpoint.is_dir()
-    assert (run_dir.with_name(f"{run_dir.name}.before-restart") / "config.yaml").is_file()
+    aside = list(run_dir.parent.glob(f"{run_dir.name}.before-restart-*"))
+    assert len(aside) == 1 and (aside[0] / "config.yaml").is_file()
