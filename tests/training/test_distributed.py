@@ -160,16 +160,22 @@ def rank_process(parent: int, rank: int) -> int:
     raise AssertionError(f"no worker with RANK={rank}")
 
 
-def test_a_killed_process_ends_the_job_and_the_run_resumes(tmp_path, mnist_dir):
-    settings = overrides(tmp_path, mnist_dir, "killed", "train.batch_size=4",
-                         "train.epochs=500", "train.dist_timeout=30")
-    run_dir = tmp_path / "MNIST" / "killed"
+def started_job(settings: list[str], run_dir: Path) -> subprocess.Popen:
+    """A 2-process training job, once it has written its first checkpoint."""
     job = torchrun(*train_args(settings), wait=False)
     deadline = time.monotonic() + 300
     while not list((run_dir / "saved_models").glob("checkpoint_*")):
         assert job.poll() is None, job.communicate()[0]
         assert time.monotonic() < deadline, "no checkpoint within 300 s"
         time.sleep(0.2)
+    return job
+
+
+def test_a_killed_process_ends_the_job_and_the_run_resumes(tmp_path, mnist_dir):
+    settings = overrides(tmp_path, mnist_dir, "killed", "train.batch_size=4",
+                         "train.epochs=500", "train.dist_timeout=30")
+    run_dir = tmp_path / "MNIST" / "killed"
+    job = started_job(settings, run_dir)
     os.kill(rank_process(job.pid, 1), signal.SIGKILL)
     started = time.monotonic()
     output, _ = job.communicate(timeout=120)
@@ -188,12 +194,7 @@ def test_sigterm_to_the_job_saves_once_and_every_process_exits(tmp_path, mnist_d
     settings = overrides(tmp_path, mnist_dir, "stopped", "train.batch_size=4",
                          "train.epochs=500")
     run_dir = tmp_path / "MNIST" / "stopped"
-    job = torchrun(*train_args(settings), wait=False)
-    deadline = time.monotonic() + 300
-    while not list((run_dir / "saved_models").glob("checkpoint_*")):
-        assert job.poll() is None, job.communicate()[0]
-        assert time.monotonic() < deadline, "no checkpoint within 300 s"
-        time.sleep(0.2)
+    job = started_job(settings, run_dir)
     time.sleep(0.5)  # into a later epoch
     job.send_signal(signal.SIGTERM)  # torchrun passes it to both processes
     output, _ = job.communicate(timeout=120)
@@ -223,3 +224,16 @@ def test_pipeline_cycles_under_torchrun_give_the_weights_of_a_straight_job(
     assert piped.keys() == expected.keys()
     for key in expected:
         assert torch.equal(piped[key], expected[key]), key
+
+
+def test_a_signal_to_one_process_stops_every_process_at_the_same_step(tmp_path, mnist_dir):
+    settings = overrides(tmp_path, mnist_dir, "one_signal", "train.batch_size=4",
+                         "train.epochs=500")
+    run_dir = tmp_path / "MNIST" / "one_signal"
+    job = started_job(settings, run_dir)
+    os.kill(rank_process(job.pid, 1), signal.SIGTERM)  # rank 1 alone, as a scheduler might
+    output, _ = job.communicate(timeout=120)
+    assert "a stop in another process: saved" in output, output  # rank 0 says so
+    assert "trained" not in output  # neither process reports a finished training
+    saved = json.loads((last_checkpoint(run_dir) / "checkpoint.json").read_text())
+    assert saved["images_seen"] == saved["step"] * 8

@@ -314,11 +314,11 @@ class Trainer:
         try:
             with StopRequest() as stop:
                 stopped = self._train_epochs(stop)
-            # every process stops together, also those the signal did not reach
-            reason = (stop.signal_name or "a stop in another process") if stopped else None
-            if stopped and self.dist.is_main:
-                log.warning("%s: saved %s; continue with --resume", reason,
-                            self.last_checkpoint)
+                # every process stops together, also those the signal did not reach
+                reason = (stop.signal_name or "a stop in another process") if stopped else None
+                if stopped and self.dist.is_main:
+                    log.warning("%s: saved %s; continue with --resume", reason,
+                                self.last_checkpoint)
             return TrainResult(self.run.path, self.counters, self.last_checkpoint, reason,
                                self.dist.is_main)
         except NonFiniteError as problem:
