@@ -201,26 +201,22 @@ def test_sigterm_to_the_job_saves_once_and_every_process_exits(tmp_path, mnist_d
     assert output.count("SIGTERM: saved") == 1, output
     saved = json.loads((last_checkpoint(run_dir) / "checkpoint.json").read_text())
     assert saved["batch_in_epoch"] > 0 or saved["epoch"] > 1  # saved where it stopped
-    assert saved["images_seen"] == saved["step"] * 8
-
-    finish = saved["epoch"] + 1
-    code, output = torchrun(*train_args([*settings, f"train.epochs={finish}"], "--resume"))
-    assert code == 0, output
-    assert f"trained {finish} epochs ({finish * 8} steps" in output
+    assert saved["images_seen"] == saved["step"] * 8  # (resuming: the killed-process test)
 
 
-def test_pipeline_cycles_under_torchrun_give_the_weights_of_a_straight_job(
+def test_a_pipeline_cycle_under_torchrun_gives_the_weights_of_a_straight_job(
         wgan_runs, tmp_path, mnist_dir, monkeypatch):
     straight, _, _ = wgan_runs
     settings = overrides(tmp_path, mnist_dir, "two", *WGAN_DIFFAUGMENT, "train.batch_size=4")
     recipe = tmp_path / "two.yaml"
     recipe.write_text(yaml.safe_dump(apply_overrides(read_yaml(MNIST_CONFIG), settings)))
     monkeypatch.setenv("OMP_NUM_THREADS", "1")
-    result = run_pipeline(recipe, epochs=2, nproc_per_node=2)
-    assert (result.status, result.epoch) == ("finished", 2), result.message
-    cycle = json.loads((result.run_dir / "pipeline" / "cycle_002.json").read_text())
-    assert cycle["images_seen"] == 128 and cycle["step"] == 16
-    piped, expected = weights(last_checkpoint(result.run_dir)), weights(last_checkpoint(straight))
+    result = run_pipeline(recipe, epochs=1, nproc_per_node=2)  # later cycles resume as in
+    assert (result.status, result.epoch) == ("finished", 1), result.message  # the test above
+    cycle = json.loads((result.run_dir / "pipeline" / "cycle_001.json").read_text())
+    assert cycle["images_seen"] == 64 and cycle["step"] == 8
+    piped = weights(last_checkpoint(result.run_dir))
+    expected = weights(straight / "saved_models" / "checkpoint_00000008")
     assert piped.keys() == expected.keys()
     for key in expected:
         assert torch.equal(piped[key], expected[key]), key
