@@ -7,8 +7,9 @@ Each count trains the same recipe (default configs/mnist_wgan_gp.yaml on the off
 sample) for one epoch with ``train.batch_size`` images per process, as ``torchrun --standalone
 --nproc_per_node=N -m facegan train``; images/s is read from the run's metrics.jsonl between its
 first and last line, so start-up and data loading are not counted. Scaling efficiency is
-images/s over N times the one-process figure. On a CPU the cores are shared out: each process
-gets cores/N threads (``OMP_NUM_THREADS``), so the one-process run uses all of them too.
+images/s over N times the one-process figure with a GPU per process; on a CPU the cores are
+shared out (each process gets cores/N threads, ``OMP_NUM_THREADS``, so the one-process run uses
+all of them too) and the ideal is the one-process figure itself.
 Prints, never asserts; run it on a quiet machine.
 """
 
@@ -68,9 +69,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for n in args.processes:
             rate, steps = train(n, args, Path(tmp))
-            baseline = baseline or rate / n
-            print(f"{n} process(es): {rate:8.1f} images/s over {steps} steps, scaling "
-                  f"efficiency {rate / (n * baseline):.2f}", flush=True)
+            baseline = baseline or (rate, n)
+            speedup = rate / baseline[0]
+            # the ideal: N times the rate with a GPU each; on a CPU the same cores are shared
+            ideal = n / baseline[1] if args.device == "cuda" else 1.0
+            print(f"{n} process(es): {rate:8.1f} images/s over {steps} steps, "
+                  f"{speedup:.2f}x the first, scaling efficiency {speedup / ideal:.2f}",
+                  flush=True)
 
 
 if __name__ == "__main__":
