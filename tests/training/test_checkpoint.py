@@ -82,6 +82,7 @@ def test_resume_skips_damaged_checkpoints_saying_why(tiny_config, caplog):
 def test_a_damaged_generator_file_is_one_line_for_generate(tiny_config, tmp_path, capsys):
     run = Trainer(tiny_config("train.epochs=1"), progress=False).fit().run_dir
     (run / "saved_models" / "generator" / "generator.safetensors").write_bytes(b"garbage")
+    capsys.readouterr()  # what training logged (to a stream an earlier test may have closed)
     with pytest.raises(SystemExit) as stopped:
         main(["generate", str(run), "--grid", str(tmp_path / "out.png")])
     err = capsys.readouterr().err.strip()
