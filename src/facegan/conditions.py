@@ -26,7 +26,7 @@ import numpy as np
 import torch
 
 from facegan.datainfo import DataInfo
-from facegan.errors import FaceganError
+from facegan.errors import FaceganError, first_line
 from facegan.randomness import BatchRandom
 
 Kind = Literal["none", "class", "multilabel", "embedding"]
@@ -250,7 +250,7 @@ def load_embeddings(path: Path) -> torch.Tensor:
             if isinstance(value, torch.Tensor):
                 return value.float()
     except (OSError, ValueError, EOFError, RuntimeError, pickle.UnpicklingError) as exc:
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:160]
+        first = first_line(exc)
         raise FaceganError(f"embedding file {path} cannot be read ({first}); write it again, "
                            "e.g. with facegan data faces --embed") from None
     raise FaceganError(f"{path}: pass embeddings as a .npy array or a .pt tensor of shape "

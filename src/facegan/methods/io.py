@@ -26,7 +26,7 @@ from torch import nn
 
 from facegan.config import validate_section
 from facegan.datainfo import DataInfo
-from facegan.errors import FaceganError
+from facegan.errors import FaceganError, first_line
 from facegan.methods.base import Sampler, SamplingModel
 from facegan.models.base import build_networks
 from facegan.registry import MODELS, SAMPLERS
@@ -67,7 +67,7 @@ def load_weights(path: Path, module: nn.Module, *, fix: str = "") -> None:
                            f"{fix or 'use an earlier checkpoint (saved_models/checkpoint_*)'}"
                            ) from None
     except RuntimeError as exc:  # load_state_dict: other tensor names or shapes
-        first = str(exc).strip().splitlines()[0][:160]
+        first = first_line(exc)
         raise FaceganError(f"{path} does not fit this model ({first}); "
                            f"{fix or 'use an earlier checkpoint (saved_models/checkpoint_*)'}"
                            ) from None

@@ -14,7 +14,7 @@ from typing import Any, Literal
 import torch
 
 from facegan.conditions import ConditionSpec
-from facegan.errors import FaceganError
+from facegan.errors import FaceganError, first_line
 from facegan.export import META_KEY, require_onnx
 from facegan.methods.base import SamplingModel
 from facegan.methods.io import build_sampler, load_model_dir
@@ -92,7 +92,7 @@ def onnx_model(name: str, path: Path) -> ServedModel:
         session = onnxruntime.InferenceSession(str(path), options,
                                                providers=["CPUExecutionProvider"])
     except Exception as exc:  # onnxruntime's own types (InvalidProtobuf, Fail, ...)
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:160]
+        first = first_line(exc)
         raise FaceganError(f"{path} is not a readable ONNX model ({first}); export it again "
                            "with facegan export RUN --format onnx --out FILE") from None
     description = session.get_modelmeta().custom_metadata_map.get(META_KEY)

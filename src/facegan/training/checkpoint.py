@@ -28,7 +28,7 @@ from torch import nn
 
 from facegan.config import Config
 from facegan.datainfo import DataInfo
-from facegan.errors import FaceganError
+from facegan.errors import FaceganError, first_line
 from facegan.methods.base import Sampler
 from facegan.methods.io import load_weights, save_model, save_weights, weights_file
 from facegan.runs import atomic_directory
@@ -129,7 +129,7 @@ def load_checkpoint(path: Path, *, networks: dict[str, nn.Module],
             counters = Counters(**json.loads((path / "checkpoint.json").read_text()))
         except (pickle.UnpicklingError, RuntimeError, EOFError, OSError, KeyError, TypeError,
                 ValueError, IndexError, AttributeError) as exc:
-            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:160]
+            first = first_line(exc)
             raise FaceganError(f"{state_file} (or checkpoint.json) is damaged or not a facegan "
                                f"training state ({type(exc).__name__}: {first}); use an "
                                "earlier checkpoint") from None

@@ -26,7 +26,7 @@ import torch
 import torch.distributed as dist
 from torch import nn
 
-from facegan.errors import FaceganError
+from facegan.errors import FaceganError, first_line
 
 T = TypeVar("T")
 
@@ -86,8 +86,7 @@ def _collective(name: str, call: Callable[[], T]) -> T:
     try:
         return call()
     except (RuntimeError, dist.DistBackendError) as error:
-        text = str(error).strip() or type(error).__name__
-        first = text.splitlines()[0].split("] ", 1)[-1][:160]  # without gloo's source path
+        first = first_line(error, 400).split("] ", 1)[-1][:160]  # without gloo's source path
         raise PeerLostError(f"training process group: {name} failed ({first}): another "
                             f"process stopped or stalled; {RESUME_HINT}") from None
 
