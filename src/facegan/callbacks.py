@@ -113,7 +113,8 @@ class Histograms(Plot):
 
 @register_callback("tensorboard", config=NoOptions)
 class TensorBoardEpoch(EpochCallback):
-    """The grid and every layer's weight and gradient histograms, into TensorBoard."""
+    """The grid and every layer's weight and gradient histograms, into TensorBoard, at the
+    global step of the epoch's last metrics line (as the scalars are), so the sliders agree."""
 
     @classmethod
     def wanted(cls, config: Config) -> bool:
@@ -123,14 +124,14 @@ class TensorBoardEpoch(EpochCallback):
         sink = context.sink(TensorBoardSink)
         if sink is None:
             return
-        writer, epoch = sink.writer, context.epoch
-        writer.add_images("samples", context.samples().add(1).div(2).clamp(0, 1), epoch)
+        writer, step = sink.writer, context.counters.step
+        writer.add_images("samples", context.samples().add(1).div(2).clamp(0, 1), step)
         for network_name, module in context.networks.items():
             for name, param in module.named_parameters():
-                writer.add_histogram(f"{network_name}/{name}", param.detach().cpu(), epoch)
+                writer.add_histogram(f"{network_name}/{name}", param.detach().cpu(), step)
                 if param.grad is not None:  # the gradients of the epoch's last step
                     writer.add_histogram(f"{network_name}/grad/{name}",
-                                         param.grad.detach().cpu(), epoch)
+                                         param.grad.detach().cpu(), step)
         writer.flush()
 
 

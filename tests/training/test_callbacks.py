@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
 from facegan.registry import CALLBACKS
 from facegan.training import Trainer
 from facegan.training.callbacks import build_callbacks
+from facegan.training.stats import read_metrics
 
 
 def test_plots_every_k_epochs_and_at_the_last_while_the_grid_is_drawn_every_epoch(
@@ -32,3 +35,20 @@ def test_the_config_chooses_the_callbacks(tiny_config):
     everything = Trainer(tiny_config("data.limit=16", name="all"), progress=False)
     assert {type(c).__name__ for c in build_callbacks(everything.epoch_context())} == {
         "Architecture", "Samples", "LossPlot", "Progression", "Histograms", "TensorBoardEpoch"}
+
+
+def test_tensorboard_images_and_histograms_are_stepped_like_the_scalars(tiny_config):
+    run = Trainer(tiny_config("train.epochs=2", "data.limit=24", "log.histograms=false",
+                              "log.tensorboard=true"), progress=False).fit().run_dir
+    records = read_metrics(run / "metrics.jsonl")
+    epoch_ends = [max(r["step"] for r in records if r["epoch"] == epoch) for epoch in (1, 2)]
+    assert epoch_ends != [1, 2]  # global steps, not epochs
+    events = EventAccumulator(str(run / "tensorboard"),
+                              size_guidance={"images": 0, "scalars": 0, "histograms": 0})
+    events.Reload()
+    assert [image.step for image in events.Images("samples")] == epoch_ends
+    scalar_steps = [scalar.step for scalar in events.Scalars("discriminator/loss")]
+    assert scalar_steps == [r["step"] for r in records] == [2, 3, 4, 6]
+    assert set(epoch_ends) <= set(scalar_steps)  # each epoch's grid sits on its last scalars
+    histogram = next(tag for tag in events.Tags()["histograms"] if "/grad/" not in tag)
+    assert [h.step for h in events.Histograms(histogram)] == epoch_ends

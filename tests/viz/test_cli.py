@@ -130,6 +130,10 @@ def test_attribute_modes_from_a_saved_conditional_generator(attribute_generator,
     assert "wrote 2 rows of 3 images" in capsys.readouterr().out
     picture = Image.open(out)
     assert picture.height == 2 * LINE + 2 * (TILE + PAD) + PAD  # 8 px tiles drawn at 64 px
+    assert run_cli("generate", attribute_generator, "--mode", "change-attr", "--attr", "smile",
+                   "--steps", 3, "--grid", out) == 0  # without -n: 8 rows, not 64
+    assert "wrote 8 rows of 3 images" in capsys.readouterr().out
+    assert Image.open(out).height == 2 * LINE + 8 * (TILE + PAD) + PAD
     assert run_cli("generate", attribute_generator, "--mode", "per-label", "-n", 5,
                    "--grid", out) == 0
     assert Image.open(out).height == LINE + 2 * (TILE + PAD) + PAD  # smile, hat

@@ -5,6 +5,7 @@ import threading
 
 import matplotlib.pyplot as plt
 import torch
+from matplotlib.colors import to_rgb
 from PIL import Image
 
 from facegan.runs import RunDir
@@ -13,7 +14,15 @@ from facegan.viz.architecture import summarize
 from facegan.viz.collage import real_vs_generated
 from facegan.viz.compose import LINE, PAD
 from facegan.viz.histograms import plot_weight_histograms
-from facegan.viz.plots import epoch_ends, panel_order, plot_curves, smooth, smoothing_weight
+from facegan.viz.plots import (
+    COLOURS,
+    epoch_ends,
+    panel_order,
+    plot_curves,
+    plot_losses,
+    smooth,
+    smoothing_weight,
+)
 from facegan.viz.progression import (
     pick_evenly,
     progression_frames,
@@ -39,6 +48,24 @@ def test_curves_have_a_panel_per_value_and_eval_metrics_when_present(tiny_run, t
     assert not plot_curves({"run": []}, tmp_path / "none.png")
     assert not (tmp_path / "none.png").exists()
     assert Image.open(tiny_run / "visualizations" / "losses.png").size == (1240, 680)
+
+
+def test_a_value_logged_once_is_drawn_as_a_marker_in_its_panel(tmp_path):
+    one_epoch = {"step": 8, "epoch": 1, "images_seen": 64, "time": 1.5,
+                 "discriminator/loss": -2.0, "generator/loss": 0.5,
+                 "discriminator/wasserstein_distance": 3.0,
+                 "discriminator/gradient_penalty": 0.1}
+    (tmp_path / "metrics.jsonl").write_text(json.dumps(one_epoch) + "\n")
+    assert plot_losses(tmp_path / "metrics.jsonl", tmp_path / "losses.png")
+    image = Image.open(tmp_path / "losses.png").convert("RGB")
+    assert image.size == (1240, 680)  # 2 x 2 panels, in panel_order
+    half_w, half_h = image.width // 2, image.height // 2
+    for panel in range(4):  # each panel draws in a colour of its own
+        column, row = panel % 2, panel // 2
+        box = (column * half_w, row * half_h, (column + 1) * half_w, (row + 1) * half_h)
+        colours = dict((rgb, count) for count, rgb in image.crop(box).getcolors(1 << 16))
+        colour = tuple(round(255 * v) for v in to_rgb(COLOURS[panel]))
+        assert colours.get(colour, 0) >= 9, f"panel {panel}: no marker"  # a 4 pt disc
 
 
 def test_smoothing_is_a_debiased_moving_average():

@@ -53,7 +53,9 @@ def generate(
              "change-attr: one attribute from 0 to 1 (--attr); interpolate: n paths between "
              "two seeds (also a GIF); embedding: a row of n faces per embedding (--embedding)."
     )] = "grid",
-    n: Annotated[int, typer.Option("-n", help="Images (grid), or images per row.")] = 64,
+    n: Annotated[Optional[int], typer.Option(
+        "-n", min=1, help="Images (grid, default 64), images per row (per-label, embedding; "
+                          "default 64) or rows (change-attr, interpolate; default 8).")] = None,
     grid: Annotated[Optional[Path], typer.Option(help="Write the picture here (default "
                                                       "samples.png, or <mode>.png).")] = None,
     out_dir: Annotated[Optional[Path], typer.Option(help="grid mode: write each image as a "
@@ -90,6 +92,7 @@ def generate(
     from facegan.viz.modes import draw_rows, save_interpolation_gif
 
     _check_generate_options(generation.MODES, mode, method, out_dir, device)
+    n = generation.default_count(mode) if n is None else n
     model = load_model(path)[0].with_options(steps=sampling_steps, sampler=sampler,
                                               guidance=guidance)
     labels, dev = label or [], torch.device(device)

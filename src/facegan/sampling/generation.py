@@ -35,6 +35,15 @@ from facegan.methods.base import SamplingModel
 
 MODES = ("grid", "per-label", "change-attr", "interpolate", "embedding")
 Method = Literal["slerp", "lerp"]
+DEFAULT_COUNT = 64  # -n when it is not given: images of a grid, or images per row
+# change-attr's and interpolate's n is their number of rows (of --steps images each): 64 made a
+# picture 4000+ px high
+DEFAULT_COUNTS = {"change-attr": 8, "interpolate": 8}
+
+
+def default_count(mode: str) -> int:
+    """``n`` for ``mode`` when the user gives none."""
+    return DEFAULT_COUNTS.get(mode, DEFAULT_COUNT)
 
 
 @dataclass

@@ -8,6 +8,7 @@ compute their exact size.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -20,6 +21,10 @@ BACKGROUND = (255, 255, 255)
 TEXT = (34, 34, 34)
 PAD = 2  # pixels between tiles, as in the sample grids
 MIN_TILE = 64  # small images (MNIST) are enlarged to at least this many pixels
+LINE = 20  # height of one caption line
+CAPTION_SIZE, TITLE_SIZE = 13, 14  # font sizes in pixels
+MARGIN = 4  # pixels a caption line leaves free across its tile or the picture
+BREAK_AFTER = "_=-/,"  # where a word wider than its line may break, as in hair_color=red
 
 
 def to_uint8(images: torch.Tensor) -> torch.Tensor:
@@ -28,11 +33,11 @@ def to_uint8(images: torch.Tensor) -> torch.Tensor:
 
 
 @lru_cache(maxsize=8)
-def font(size: int = 13) -> ImageFont.FreeTypeFont:
+def font(size: int = CAPTION_SIZE) -> ImageFont.FreeTypeFont:
     return ImageFont.load_default(size=size)
 
 
-def text_width(text: str, size: int = 13) -> int:
+def text_width(text: str, size: int = CAPTION_SIZE) -> int:
     return int(font(size).getlength(text))
 
 
@@ -59,6 +64,8 @@ class TileLayout:
     tile: int
     left: int  # width of the row-caption margin (0 without captions)
     top: int  # height of the title and column-caption band (0 without them)
+    title_lines: tuple[str, ...] = ()  # the title, wrapped to the picture's width
+    column_lines: tuple[tuple[str, ...], ...] = ()  # each column caption, wrapped to a tile
 
     @property
     def size(self) -> tuple[int, int]:
@@ -69,15 +76,60 @@ class TileLayout:
         step = self.tile + PAD
         return self.left + PAD + column * step, self.top + PAD + row * step
 
+    def header(self) -> list[tuple[tuple[int, int], str, int]]:
+        """``((x, y), line, font size)`` of every line of the title and of the column captions,
+        each centred (anchor ``mm``) on ``(x, y)``; a column's caption sits on its tile."""
+        lines = [((self.size[0] // 2, LINE * i + LINE // 2), line, TITLE_SIZE)
+                 for i, line in enumerate(self.title_lines)]
+        for k, caption in enumerate(self.column_lines):
+            x = self.origin(0, k)[0] + self.tile // 2
+            lines += [((x, self.top - LINE * (len(caption) - i) + LINE // 2), line, CAPTION_SIZE)
+                      for i, line in enumerate(caption)]
+        return lines
 
-LINE = 20  # height of one caption line
+
+def wrap(text: str, width: int, size: int = CAPTION_SIZE) -> list[str]:
+    """``text`` as lines no wider than ``width`` pixels: broken at spaces, then after
+    `BREAK_AFTER` characters, then between any two characters as a last resort."""
+    lines: list[str] = []
+    for word in text.split():
+        joined = f"{lines[-1]} {word}" if lines else word
+        if lines and text_width(joined, size) <= width:
+            lines[-1] = joined
+        else:
+            lines += _break_word(word, width, size)
+    return lines
+
+
+def _break_word(word: str, width: int, size: int) -> list[str]:
+    pieces = re.findall(f"[^{re.escape(BREAK_AFTER)}]*[{re.escape(BREAK_AFTER)}]|.+$", word)
+    lines: list[str] = []
+    for piece in pieces:
+        if lines and text_width(lines[-1] + piece, size) <= width:
+            lines[-1] += piece
+            continue
+        while text_width(piece, size) > width and len(piece) > 1:
+            fits = 1  # the longest head that fits, one character at least
+            while fits + 1 < len(piece) and text_width(piece[:fits + 1], size) <= width:
+                fits += 1
+            lines.append(piece[:fits])
+            piece = piece[fits:]
+        lines.append(piece)
+    return lines
 
 
 def plan_layout(rows: int, columns: int, tile: int, row_labels: Sequence[str] | None,
                 column_labels: Sequence[str] | None, title: str | None) -> TileLayout:
+    """The geometry of `labelled_grid`: a row-caption margin as wide as the widest row label,
+    column captions wrapped to their tile's width, the title to the picture's, and a band
+    above the tiles as high as the most lines they take."""
     left = max((text_width(t) for t in row_labels), default=0) + 12 if row_labels else 0
-    top = LINE * (bool(title) + bool(column_labels))
-    return TileLayout(rows, columns, tile, left, top)
+    column_lines = tuple(tuple(wrap(label, tile - 2 * MARGIN) or [""])
+                         for label in column_labels or ())
+    width = left + columns * (tile + PAD) + PAD
+    title_lines = tuple(wrap(title, width - 2 * MARGIN, TITLE_SIZE)) if title else ()
+    top = LINE * (len(title_lines) + max((len(lines) for lines in column_lines), default=0))
+    return TileLayout(rows, columns, tile, left, top, title_lines, column_lines)
 
 
 def labelled_grid(images: torch.Tensor, row_labels: Sequence[str] | None = None,
@@ -85,7 +137,8 @@ def labelled_grid(images: torch.Tensor, row_labels: Sequence[str] | None = None,
                   scale: int | None = None) -> Image.Image:
     """Draw uint8 ``images (R, K, C, S, S)`` as R rows of K tiles with optional captions.
 
-    Row captions go in a left margin, column captions and the title in a band above the tiles.
+    Row captions go in a left margin, column captions and the title in a band above the tiles,
+    wrapped onto more lines where they are wider than a tile or the picture (`plan_layout`).
     Tiles are enlarged by `tile_scale` unless ``scale`` is given.
     """
     if images.dim() != 5 or images.dtype != torch.uint8:
@@ -101,8 +154,6 @@ def labelled_grid(images: torch.Tensor, row_labels: Sequence[str] | None = None,
                          title)
     canvas = Image.new("RGB", layout.size, BACKGROUND)
     draw = ImageDraw.Draw(canvas)
-    if title:
-        draw.text((layout.size[0] // 2, LINE // 2), title, fill=TEXT, font=font(14), anchor="mm")
     for r in range(rows):
         for k in range(columns):
             canvas.paste(to_pil(images[r, k], scale), layout.origin(r, k))
@@ -110,11 +161,8 @@ def labelled_grid(images: torch.Tensor, row_labels: Sequence[str] | None = None,
             x, y = layout.origin(r, 0)
             draw.text((x - 8, y + layout.tile // 2), row_labels[r], fill=TEXT, font=font(),
                       anchor="rm")
-    if column_labels:
-        for k, label in enumerate(column_labels):
-            x, _ = layout.origin(0, k)
-            draw.text((x + layout.tile // 2, layout.top - LINE // 2), label, fill=TEXT,
-                      font=font(), anchor="mm")
+    for xy, line, size in layout.header():
+        draw.text(xy, line, fill=TEXT, font=font(size), anchor="mm")
     return canvas
 
 

@@ -4,9 +4,9 @@ Each panel holds one reported value against the number of real images seen (valu
 scales, such as a critic loss near 10 and a generator loss near 0, would flatten each other in a
 shared panel): the losses of every phase, then the Wasserstein estimate, the gradient penalty,
 any other value, and the evaluation metrics (``eval/...`` keys, drawn as points joined by lines
-since they are computed rarely). Logged values are drawn thin and faint, with a smoothed curve
-on top (a debiased exponential moving average, as TensorBoard draws it). The epochs are marked
-on a secondary axis at the top.
+since they are computed rarely, as is a value logged only once). Logged values are drawn thin
+and faint, with a smoothed curve on top (a debiased exponential moving average, as TensorBoard
+draws it). The epochs are marked on a secondary axis at the top.
 """
 
 from __future__ import annotations
@@ -97,7 +97,7 @@ def epoch_ends(records: Records) -> list[tuple[int, float]]:
 
 def _draw(ax, xs: np.ndarray, ys: np.ndarray, label: str | None, colour: str,
           sparse: bool) -> None:
-    if sparse:
+    if sparse or len(ys) == 1:  # a line through one point draws nothing (a 1-epoch run)
         ax.plot(xs, ys, marker="o", markersize=4, color=colour, label=label)
         return
     weight = smoothing_weight(len(ys))
