@@ -41,6 +41,8 @@ def onnx_export(mnist_generator_dir, tmp_path_factory):
     with pytest.raises(SystemExit) as exit_info:
         main(["export", str(mnist_generator_dir), "--format", "onnx", "--out", str(out)])
     assert exit_info.value.code in (0, None)
+    # one file, nothing beside it (no external-data file, no temporary left behind)
+    assert [p.name for p in out.parent.iterdir()] == ["generator.onnx"]
     return out
 
 

@@ -108,6 +108,7 @@ def _write_onnx(module: nn.Module, inputs: dict[str, torch.Tensor], description:
         warnings.filterwarnings("ignore", message=".*axis name: batch will not be used")
         torch.onnx.export(
             module, tuple(inputs.values()), str(path), dynamo=True, verbose=False,
+            external_data=False,  # one file: the weights inside, no <path>.data beside it
             input_names=list(inputs), output_names=[output_name],
             dynamic_shapes=tuple({0: batch} for _ in inputs),
         )
