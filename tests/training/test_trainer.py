@@ -177,3 +177,22 @@ def test_a_run_killed_before_its_first_checkpoint_resumes_from_step_0(tiny_confi
     assert result.counters.step == 8 and result.checkpoint.is_dir()
     aside = list(run_dir.parent.glob(f"{run_dir.name}.before-restart-*"))
     assert len(aside) == 1 and (aside[0] / "config.yaml").is_file()
+
+
+def test_critic_steps_count_across_epochs_and_a_run_too_short_for_the_generator_warns(
+        tiny_config, caplog):
+    # 32 images in batches of 8: 4 steps per epoch, a generator step every 5th step
+    short = ("data.limit=32", "train.num_critic_steps=5", "log.every=1", "log.histograms=false")
+    with caplog.at_level(logging.WARNING, logger="facegan"):
+        Trainer(tiny_config(*short, "train.epochs=1"), progress=False)
+    assert ("phase 'generator' runs every 5 steps (train.num_critic_steps=5), but this run has "
+            "4 steps (1 epochs of 4 batches): it will never update the generator") in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="facegan"):
+        result = Trainer(tiny_config(*short, "train.epochs=3", name="longer"),
+                         progress=False).fit()
+    assert "never update" not in caplog.text
+    records = [json.loads(line) for line in RunDir(result.run_dir).metrics_file.read_text()
+               .splitlines()]
+    steps = [r["step"] for r in records if "generator/loss" in r]
+    assert steps == [5, 10]  # in epochs 2 and 3, though no epoch has 5 batches

@@ -35,7 +35,8 @@ Networks = Mapping[str, nn.Module]
 class Phase:
     name: str  # used in stat names: "<name>/<loss key>"
     updates: str  # the network whose optimizer steps
-    every: int = 1  # runs on batches whose 1-based index is a multiple of this
+    every: int = 1  # runs on steps whose 1-based index (counted across epochs) divides by this
+    every_key: str = ""  # the config key that sets ``every``, named when a run is too short
 
 
 @dataclass(frozen=True)

@@ -120,6 +120,7 @@ class Trainer:
         self.images_per_epoch = len(self.dataset) // self.global_batch * self.global_batch
         self.epochs = planned_epochs(train.epochs, train.max_images, self.images_per_epoch)
         self._build_method()
+        self._warn_of_phases_that_never_run()
         if self.dist.rank:  # torch's own generator (dropout) differs between processes
             torch.manual_seed(self.seed + self.dist.rank)
         self.rng = torch.Generator(device=self.device)
@@ -285,6 +286,20 @@ class Trainer:
         if self.dist.is_main:
             truncate_metrics(self.run.metrics_file, self.counters.step)
 
+    def _warn_of_phases_that_never_run(self) -> None:
+        """Phases run on steps counted across epochs (a critic-heavy GAN on a small set still
+        updates its generator in later epochs); a run shorter than a phase's period never runs
+        it, which deserves a word."""
+        steps = self.epochs * (len(self.dataset) // self.global_batch)
+        for phase in self.method.phases:
+            if phase.every > steps and self.dist.is_main:
+                key = f" ({phase.every_key}={phase.every})" if phase.every_key else ""
+                log.warning("phase %r runs every %d steps%s, but this run has %d steps (%d "
+                            "epochs of %d batches): it will never update the %s; train longer "
+                            "or make that phase more frequent", phase.name, phase.every, key,
+                            steps, self.epochs, len(self.dataset) // self.global_batch,
+                            phase.updates)
+
     def _rng_state(self) -> dict[str, Any]:
         """This process's RNG states."""
         return {
@@ -352,7 +367,7 @@ class Trainer:
                                       memory_format=self.memory_format, seed=self.seed)
             stopping = False
             with tqdm(total=len(batches), initial=c.batch_in_epoch, unit="batch",
-                      desc=f"epoch {c.epoch + 1}/{self.epochs}", leave=False,
+                      desc=f"epoch {c.epoch + 1}/{self.final_epoch or self.epochs}", leave=False,
                       disable=not (self.progress and self.dist.is_main)) as bar:
                 for real, labels in loader:
                     self._step(Batch(real, labels))
@@ -454,7 +469,8 @@ class Trainer:
             if not callback.reports_stats:
                 callback.on_epoch_end(context)
         if self.dist.is_main:
-            log.info("epoch %d/%d done (%d images): %s", self.counters.epoch, self.epochs,
+            log.info("epoch %d/%d done (%d images): %s", self.counters.epoch,
+                     self.final_epoch or self.epochs,
                      self.counters.images_seen,
                      ", ".join(f"{k}={v:.4g}" for k, v in self.reporter.last.items()
                                if k in self.method.progress_names and isinstance(v, float)))

@@ -89,9 +89,11 @@ class GANObjective(Method):
         self.d_aux_on_fake = d_aux_on_fake
         self.needs_conditional_models = needs_conditional_models or d_aux_weight is not None
         phases = [Phase("discriminator", updates="discriminator"),
-                  Phase("generator", updates="generator", every=train.num_critic_steps)]
+                  Phase("generator", updates="generator", every=train.num_critic_steps,
+                        every_key="train.num_critic_steps")]
         if self.r1_gamma > 0:
-            phases.append(Phase("r1", updates="discriminator", every=self.r1_every))
+            phases.append(Phase("r1", updates="discriminator", every=self.r1_every,
+                                every_key="objective.r1_every"))
         self.phases = tuple(phases)
 
     # -- networks ------------------------------------------------------------------------------
