@@ -1,5 +1,5 @@
-"""One epoch cycle, run as its own process: ``python -m facegan.pipelines.cycle < spec.json``,
-or as a torchrun job: ``torchrun ... -m facegan.pipelines.cycle --spec spec.json --status F``.
+"""One epoch cycle, run as its own process: ``python -m facegan.pipelines < spec.json``, or as
+a torchrun job: ``torchrun ... -m facegan.pipelines --spec spec.json --status F``.
 
 The orchestrator writes the cycle's spec (the settings in force) as JSON on stdin, or in the
 ``--spec`` file that every process of a torchrun job reads. Under torchrun the main process
@@ -116,7 +116,7 @@ def main() -> int:
                         force=True)
     for noisy in ("matplotlib", "PIL"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    parser = argparse.ArgumentParser(prog="python -m facegan.pipelines.cycle")
+    parser = argparse.ArgumentParser(prog="python -m facegan.pipelines")
     parser.add_argument("--spec", type=Path, help="the spec file (default: stdin)")
     parser.add_argument("--status", type=Path, help="where the main process writes its exit "
                                                     "status")
@@ -138,7 +138,3 @@ def run_guarded(spec_file: Path | None) -> int:
         print("stopped; the checkpoint is saved", file=sys.stderr)
         return EXIT_STOPPED
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -289,14 +289,14 @@ class Pipeline:
                       f"{time.strftime('%Y-%m-%d %H:%M:%S')} ===\n")
             out.flush()
             spec["spawned_at"] = time.time()
-            command = [sys.executable, "-m", "facegan.pipelines.cycle"]
+            command = [sys.executable, "-m", "facegan.pipelines"]
             status = Path(scratch) / "status"
             if self.nproc_per_node > 1:  # the spec in a file every process reads; the main
                 # process's exit status in another (torchrun's own is 1 for any failure)
                 (Path(scratch) / "spec.json").write_text(json.dumps(spec))
                 command = [sys.executable, "-m", "torch.distributed.run", "--standalone",
                            f"--nproc_per_node={self.nproc_per_node}", "-m",
-                           "facegan.pipelines.cycle", "--spec", str(Path(scratch) / "spec.json"),
+                           "facegan.pipelines", "--spec", str(Path(scratch) / "spec.json"),
                            "--status", str(status)]
             alone = self.nproc_per_node == 1
             self._child = subprocess.Popen(
