@@ -6,6 +6,7 @@ from PIL import Image
 from facegan.config import validate_section
 from facegan.data.base import build_dataset
 from facegan.data.celeba import CelebAConfig
+from facegan.data.subset import limited_rows
 from facegan.errors import FaceganError
 
 ATTRIBUTES = ["5_o_Clock_Shadow", "Eyeglasses", "Male", "Smiling"]  # a few of the 40
@@ -63,6 +64,17 @@ def test_split_comes_from_the_partition_file(celeba_root, split, blues):
     assert dataset.info.label_kind == "none"
     got = [round((dataset[i][0][2, 0, 0].item() + 1) * 127.5) for i in range(len(dataset))]
     assert got == blues
+
+
+def test_limit_keeps_a_seeded_random_subset_of_the_split(celeba_root):
+    dataset = celeba(celeba_root, split="all", limit=3, attributes=["Eyeglasses"])
+    blues = [round((dataset[i][0][2, 0, 0].item() + 1) * 127.5) for i in range(len(dataset))]
+    assert blues == [row + 1 for row in limited_rows(5, 3)] and blues != [1, 2, 3]
+    eyeglasses = {1: 1, 2: 0, 3: 0, 4: 1, 5: 1}  # of ROWS, by image index
+    assert dataset.labels[:, 0].tolist() == [eyeglasses[blue] for blue in blues]
+    again = celeba(celeba_root, split="all", limit=3, attributes=["Eyeglasses"])
+    assert [round((again[i][0][2, 0, 0].item() + 1) * 127.5) for i in range(3)] == blues
+    assert len(celeba(celeba_root, split="train", limit=10)) == 3
 
 
 def test_celeba_crop_keeps_rows_20_to_197(celeba_root):

@@ -5,6 +5,7 @@ import torch
 from facegan.config import validate_section
 from facegan.data.base import DataInfo, build_dataset
 from facegan.data.embedding_folder import EmbeddingFolderConfig
+from facegan.data.subset import limited_rows
 from facegan.errors import FaceganError
 from tests.data.conftest import write_corrupt_files, write_solid_images
 
@@ -37,6 +38,19 @@ def test_items_carry_the_embedding_of_their_manifest_row(faces_dir):
     assert embedding.dtype == torch.float32 and embedding.tolist() == [10, 11, 12, 13, 14]
     assert image[1].mean() > 0.5  # the green face of manifest row 2
     assert dataset[0][1].tolist() == [0, 1, 2, 3, 4]
+
+
+def test_limit_keeps_a_seeded_subset_with_its_embeddings(faces_dir):
+    dataset = faces(faces_dir, limit=2)
+    rows = limited_rows(4, 2)  # of the 4 listed crops, which exist (one does not decode)
+    expected = [5 * row for row in rows if row != 1]  # row 1 is the truncated crop
+    assert [int(embedding[0]) for _, embedding in dataset] == expected
+    assert expected != [0]  # the first 2 rows (red, truncated) would give [0]
+    channel_of = {0: 0, 10: 1, 15: 2}  # first embedding value -> the colour of that row's crop
+    for image, embedding in (dataset[i] for i in range(len(dataset))):
+        assert image[channel_of[int(embedding[0])]].mean() > 0.5  # each face with its own row
+    assert torch.equal(faces(faces_dir, limit=2).labels, dataset.labels)
+    assert len(faces(faces_dir, limit=50)) == 3
 
 
 def test_data_info_round_trips_the_embedding_dim():

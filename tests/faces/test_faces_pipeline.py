@@ -10,7 +10,13 @@ from PIL import Image, ImageFilter
 from facegan.errors import FaceganError
 from facegan.faces import worker
 from facegan.faces.job import FaceJob
-from facegan.faces.pipeline import MANIFEST_COLUMNS, run_faces_job
+from facegan.faces.pipeline import (
+    MANIFEST_COLUMNS,
+    format_summary,
+    format_too_small,
+    run_faces_job,
+    too_small_summary,
+)
 
 CORRUPT_JPEG = b"\xff\xd8\xff\xe0" + b"not really a jpeg" * 8
 
@@ -106,6 +112,65 @@ def test_summary_counts_rejections_by_reason(embedded_run):
     assert json.loads((out / "summary.json").read_text()) == summary
     assert sorted(p.name for p in (out / "images").iterdir()) == sorted(
         row["image"].split("/")[1] for row in _manifest(out)
+    )
+
+
+def test_summary_says_how_many_small_faces_lie_near_the_limit(embedded_run, tmp_path):
+    out, summary, photos = embedded_run
+    too_small = summary["too_small"]  # a_small.png: a 70 px astronaut under --min-face 90.5
+    assert {k: too_small[k] for k in ("count", "min_face", "near_from", "near_limit")} == {
+        "count": 1, "min_face": 90.51, "near_from": 67.88, "near_limit": 1,
+    }  # fmt: skip
+    assert 67.88 <= too_small["largest"] < 90.51
+    lines = format_summary(summary).splitlines()
+    assert lines[2] == (
+        "1 face too small (< 90.5 px), within 25% of the limit (67.9-90.5 px): "
+        "lower --min-face (e.g. --min-face 67) to keep it"
+    )
+    # The advice holds: with --min-face 67 that face is kept.
+    lower = _run(photos, tmp_path / "lower", min_face=67.0)
+    assert "a_small.png" in {row["source"] for row in _manifest(tmp_path / "lower")}
+    assert lower["too_small"]["count"] == 0 and lower["kept"] == 5
+    assert "too small" not in format_summary(lower)
+
+
+@pytest.mark.parametrize(
+    ("sizes", "line"),
+    [
+        (
+            [89.0, 70.0, 67.9, 50.0, 30.0],
+            "5 faces too small (< 90.5 px), 3 of them within 25% of the limit (67.9-90.5 px): "
+            "lower --min-face (e.g. --min-face 67) to keep them",
+        ),
+        (
+            [80.0, 75.0],
+            "2 faces too small (< 90.5 px), all within 25% of the limit (67.9-90.5 px): "
+            "lower --min-face (e.g. --min-face 67) to keep them",
+        ),
+        (
+            [67.8, 40.0],
+            "2 faces too small (< 90.5 px), none within 25% of the limit (67.9-90.5 px); "
+            "--min-face sets the limit",
+        ),
+        (
+            [60.0],
+            "1 face too small (< 90.5 px), not within 25% of the limit (67.9-90.5 px); "
+            "--min-face sets the limit",
+        ),
+    ],
+)
+def test_too_small_line_counts_the_faces_near_min_face(sizes, line):
+    too_small = too_small_summary(sizes, 90.5)
+    assert too_small["near_from"] == 67.88 and too_small["largest"] == max(sizes)
+    assert format_too_small(too_small) == line
+
+
+def test_too_small_band_follows_min_face():
+    too_small = too_small_summary([150.0, 120.0, 100.0], 160.0)  # near: from 120 px up
+    assert too_small["near_limit"] == 2 and too_small["near_from"] == 120.0
+    assert format_too_small(too_small).startswith(
+        "3 faces too small (< 160.0 px), 2 of them within 25% of the limit (120.0-160.0 px): "
+        "lower --min-face (e.g. --min-face 120)"
     )
 
 

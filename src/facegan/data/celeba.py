@@ -20,6 +20,7 @@ from facegan.data.decode import decode_files, resolve_cache_dir
 from facegan.data.decoded_dataset import DecodedImageDataset, dataset_from_files
 from facegan.data.image_folder import check_root, read_csv_table
 from facegan.data.labels import encode_columns
+from facegan.data.subset import limited_rows
 from facegan.data.transforms import ImageTransform
 from facegan.datainfo import DataInfo
 from facegan.errors import FaceganError
@@ -43,7 +44,7 @@ class CelebAConfig:
     image_size: ImageSize = 64
     channels: Literal[1, 3] = 3  # 3: RGB, 1: grayscale
     hflip: bool = False
-    limit: Count | None = None  # keep only the first N images of the split
+    limit: Count | None = None  # keep N of the split at random (facegan.data.subset)
     cache: bool = True
     cache_dir: str | None = None  # default: <root>/.facegan_cache
 
@@ -119,8 +120,7 @@ def build_celeba(cfg: CelebAConfig) -> DecodedImageDataset:
         partition = read_annotation(partition_file)
         split_of = dict(zip(partition["image_id"], partition["partition"], strict=True))
         rows = [r for r in rows if split_of.get(ids[r]) == SPLITS[cfg.split]]
-    if cfg.limit is not None:
-        rows = rows[:cfg.limit]
+    rows = [rows[i] for i in limited_rows(len(rows), cfg.limit)]
     present = [r for r in rows if (images_dir / ids[r]).is_file()]
     if not present:
         raise FaceganError(f"no images of the {cfg.split!r} split found in {images_dir}; "

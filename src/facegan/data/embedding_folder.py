@@ -20,6 +20,7 @@ from facegan.config import Count, ImageSize, config_dataclass
 from facegan.data.decode import decode_files, resolve_cache_dir
 from facegan.data.decoded_dataset import DecodedImageDataset, dataset_from_files
 from facegan.data.image_folder import check_root, read_csv_table
+from facegan.data.subset import limited_rows
 from facegan.data.transforms import CropMode, ImageTransform
 from facegan.datainfo import DataInfo
 from facegan.errors import FaceganError
@@ -39,7 +40,7 @@ class EmbeddingFolderConfig:
     crop: CropMode = "none"
     crop_size: Count | None = None
     hflip: bool = False  # a mirrored face keeps its identity, so its embedding still applies
-    limit: Count | None = None
+    limit: Count | None = None  # keep N faces at random (facegan.data.subset)
     cache: bool = True
     cache_dir: str | None = None  # default: <root>/.facegan_cache
 
@@ -67,8 +68,7 @@ def build_embedding_folder(cfg: EmbeddingFolderConfig) -> DecodedImageDataset:
         raise FaceganError(f"{embeddings_path} holds {embeddings.shape} but {manifest_path} "
                            f"lists {len(names)} faces; they are out of step, {hint}")
     rows = [r for r, name in enumerate(names) if (root / name).is_file()]
-    if cfg.limit is not None:
-        rows = rows[:cfg.limit]
+    rows = [rows[i] for i in limited_rows(len(rows), cfg.limit)]
     if not rows:
         raise FaceganError(f"none of the images listed in {manifest_path} exist; {hint}")
     notes = [f"{len(names) - len(rows)} listed faces are missing or beyond the limit"] \

@@ -22,6 +22,7 @@ from facegan.config import Count, ImageSize, config_dataclass
 from facegan.data.decode import decode_files, find_image_files, resolve_cache_dir
 from facegan.data.decoded_dataset import DecodedImageDataset, dataset_from_files
 from facegan.data.labels import EncodedLabels, encode_columns, subset
+from facegan.data.subset import limited_rows
 from facegan.data.transforms import CropMode, ImageTransform
 from facegan.datainfo import DataInfo
 from facegan.errors import FaceganError
@@ -45,7 +46,7 @@ class ImageFolderConfig:
     class_folders: bool = False  # labels: one class per sub-folder of root
     labels_csv: str | None = None  # labels: a CSV (filename,<columns>), in root or a path
     label_columns: tuple[str, ...] | None = None  # CSV columns to use (default: all)
-    limit: Count | None = None  # keep only the first N images (sorted by path)
+    limit: Count | None = None  # keep N at random, stratified by class (facegan.data.subset)
     cache: bool = True  # decode once into <cache_dir>; False decodes into memory every run
     cache_dir: str | None = None  # default: <root>/.facegan_cache
     missing_hint: str = ""  # added to the "not found" error, e.g. where to download the data
@@ -81,8 +82,10 @@ def build_image_folder(cfg: ImageFolderConfig) -> DecodedImageDataset:
             raise FaceganError(f"no images (jpg, png, webp, bmp) found in {root}; "
                                f"{cfg.missing_hint or 'put the images there or fix data.root'}")
         labels = _class_folder_labels(root, files) if cfg.class_folders else EncodedLabels.none()
-    if cfg.limit is not None:
-        files = files[:cfg.limit]
+    classes = labels.values.numpy() if labels.kind == "class" else None
+    kept = limited_rows(len(files), cfg.limit, classes=classes)
+    files = [files[row] for row in kept]
+    labels = EncodedLabels(subset(labels, kept), labels.names, labels.kind)
     transform = transform_of(cfg)
     decoded = decode_files(files, root, transform,
                            resolve_cache_dir(cfg.cache, cfg.cache_dir, root), "image_folder")

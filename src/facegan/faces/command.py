@@ -39,7 +39,8 @@ def faces(
         float,
         typer.Option(
             "--min-face",
-            help="Smallest face kept, px across (detector box). Ignored with --crop.",
+            help="Smallest face kept, px across (detector box); the summary counts the faces "
+            "just below it. Ignored with --crop.",
             show_default="90.5 = 128/sqrt(2)",
         ),
     ] = DEFAULT_MIN_FACE,

@@ -7,7 +7,8 @@ OUT_DIR/
   manifest.csv             one row per kept face (see MANIFEST_COLUMNS)
   embeddings.npy           float32 (N, 128), row i <-> manifest row i (with --embed)
   duplicates.csv           removed face -> the kept face it duplicates (with --dedupe)
-  summary.json             counts, rejections by reason, throughput
+  summary.json             counts, rejections by reason (too_small: how many lie just below
+                           --min-face), throughput
   options.json, progress.jsonl   resume state (see state.py)
 
 Photos are processed in parallel and recorded as they finish; de-duplication and the final files
@@ -20,6 +21,7 @@ import csv
 import io
 import json
 import logging
+import math
 import multiprocessing
 import os
 import time
@@ -59,6 +61,9 @@ MANIFEST_COLUMNS = [
     "score", "detector", "sharpness", "phash", "landmarks",
 ]  # fmt: skip
 DUPLICATE = "duplicate"
+# A too-small face at most this fraction below --min-face is "near the limit": likely a usable
+# face that a slightly lower --min-face would keep, so the summary counts them apart.
+NEAR_LIMIT = 0.25
 MISSING_SOURCE = "missing_source"
 _MOVED_REASONS = (DUPLICATE, MISSING_SOURCE)
 
@@ -243,6 +248,10 @@ def _summary(
 ) -> dict[str, Any]:
     statuses = Counter(record["status"] for record in records)
     reasons = Counter(face.get("rejected") for record in records for face in record["faces"])
+    small_sizes = [
+        face["size"] for record in records for face in record["faces"]
+        if face.get("rejected") == "too_small"
+    ]  # fmt: skip
     unreadable = [
         {"source": record["source"], "error": record["error"]}
         for record in records
@@ -260,10 +269,41 @@ def _summary(
             "extra_face": reasons["extra_face"],
             DUPLICATE: duplicates,
         },
+        "too_small": too_small_summary(small_sizes, job.min_face),
         "missing_sources": len(stale),
         "options": {**job.fingerprint(), "dedupe": job.dedupe},
         "unreadable_files": unreadable,
     }
+
+
+def too_small_summary(sizes: list[float], min_face: float) -> dict[str, Any]:
+    """The faces rejected as too small (``sizes``, px across) against ``min_face``: how many,
+    how many lie within NEAR_LIMIT below it (``near_from`` px and up), and the largest size."""
+    near_from = min_face * (1 - NEAR_LIMIT)
+    return {
+        "count": len(sizes),
+        "min_face": round(min_face, 2),
+        "near_from": round(near_from, 2),
+        "near_limit": sum(size >= near_from for size in sizes),
+        "largest": max(sizes, default=None),
+    }
+
+
+def format_too_small(too_small: dict[str, Any]) -> str:
+    """One line on the faces below --min-face, and whether lowering it would keep some, e.g.
+    "5 faces too small (< 90.5 px), 3 of them within 25% of the limit (67.9-90.5 px): ..."."""
+    count, near = too_small["count"], too_small["near_limit"]
+    low, high = too_small["near_from"], too_small["min_face"]
+    head = f"{count} face{'s' if count != 1 else ''} too small (< {high:.1f} px)"
+    band = f"within {NEAR_LIMIT:.0%} of the limit ({low:.1f}-{high:.1f} px)"
+    if not near:
+        return f"{head}, {'not' if count == 1 else 'none'} {band}; --min-face sets the limit"
+    which = "" if count == 1 else ("all " if near == count else f"{near} of them ")
+    them = "it" if near == 1 else "them"
+    return (
+        f"{head}, {which}{band}: lower --min-face (e.g. --min-face {math.floor(low)}) "
+        f"to keep {them}"
+    )
 
 
 def format_summary(summary: dict[str, Any]) -> str:
@@ -280,6 +320,7 @@ def format_summary(summary: dict[str, Any]) -> str:
         f"photos: {summary['photos']} ({summary['unreadable']} unreadable, "
         f"{summary['without_face']} without a face); this run: {speed}",
         f"faces: {summary['faces_found']} found, {summary['kept']} kept; rejected: {rejected}",
+        *([format_too_small(summary["too_small"])] if summary["too_small"]["count"] else []),
         f"wrote {Path(summary['out']) / MANIFEST_FILE}",
     ]
     for item in summary["unreadable_files"][:10]:

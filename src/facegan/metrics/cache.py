@@ -19,7 +19,8 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import save_file
 
-CACHE_FORMAT = "facegan.real-features/1"
+# /2: data.limit keeps a seeded (stratified) subset, no longer the first N images
+CACHE_FORMAT = "facegan.real-features/2"
 
 
 def cache_file(cache_dir: Path, identity: dict[str, Any]) -> Path:
