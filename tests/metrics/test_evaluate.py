@@ -122,3 +122,34 @@ def test_cli_evaluate_on_a_tiny_trained_run(tiny_config, balanced_mnist_dir, tra
     assert exit_code.value.code == 2
     assert "unknown metric 'bogus'; valid metrics: fid, kid, pr, acc, id" in \
         capsys.readouterr().err
+
+
+def test_cli_evaluate_id_on_an_embedding_conditioned_resnet_run_needs_no_condition_option(
+        tmp_path, capsys):
+    """The shipped embedding recipe (a ResNet G(z, e)), tiny: `evaluate --metrics id
+    --features face` works with the default --condition auto."""
+    import numpy as np
+    from PIL import Image
+
+    faces = tmp_path / "faces"
+    (faces / "images").mkdir(parents=True)
+    rows = []
+    for i in range(8):
+        Image.new("RGB", (32, 32), (30 * i, 100, 200 - 20 * i)).save(faces / f"images/{i}.png")
+        rows.append(f"images/{i}.png,photo_{i}.jpg,0,1,2,3,4,90,0.9,hog\n")
+    (faces / "manifest.csv").write_text("image,source,face,left,top,right,bottom,face_size,"
+                                        "score,detector\n" + "".join(rows))
+    np.save(faces / "embeddings.npy",
+            np.random.default_rng(0).normal(size=(8, 128)).astype(np.float32))
+    cfg = load_config(MNIST_CONFIG.with_name("faces128_embedding.yaml"), [
+        f"data.root={faces}", "data.image_size=32", "model.g_width=8", "model.d_width=8",
+        "train.epochs=1", "train.batch_size=4", f"run.root={tmp_path / 'models'}",
+        "log.num_samples=4", "log.histograms=false", "log.tensorboard=false"])
+    run_dir = Trainer(cfg, progress=False).fit().run_dir
+    out = tmp_path / "eval.json"
+    with pytest.raises(SystemExit) as exit_code:
+        main(["evaluate", str(run_dir), "--metrics", "id", "--features", "face",
+              "--num-samples", "4", "--json", str(out), "--no-progress"])
+    assert exit_code.value.code == 0, capsys.readouterr().err
+    (result,) = json.loads(out.read_text())["results"]
+    assert result["metric"] == "identity_similarity" and -1 <= result["value"] <= 1
