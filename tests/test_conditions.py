@@ -86,3 +86,22 @@ def test_a_damaged_embedding_file_is_one_line(tmp_path, name, content):
                                            "it again") as caught:
         load_embeddings(path)
     assert "\n" not in str(caught.value)
+
+
+TAGGED = {"label_kind": "multilabel",
+          "label_names": ["smiling", "hair_color=black", "hair_color=blond", "eyes=blue"]}
+
+
+def test_one_hot_tag_groups_take_one_value_from_the_api_and_from_generate_label():
+    spec = ConditionSpec.from_data(TAGGED)
+    assert spec.one_hot_groups() == {"hair_color": ("hair_color=black", "hair_color=blond"),
+                                     "eyes": ("eyes=blue",)}
+    rng = torch.Generator().manual_seed(0)
+    c = spec.build(2, ["smiling", "hair_color=blond", "eyes=blue"], None, rng)
+    assert c.tolist() == [[1.0, 0.0, 1.0, 1.0]] * 2
+    with pytest.raises(ConditionError, match="'hair_color=black' and 'hair_color=blond' are "
+                                             "both values of the one-hot group 'hair_color'"):
+        spec.build(1, ["hair_color=black", "smiling", "hair_color=blond"], None, rng)
+    with pytest.raises(FaceganError, match="--label: 'hair_color=black' and 'hair_color=blond'"):
+        spec.for_names(1, 0, ["hair_color=black", "hair_color=blond"])
+    assert spec.for_names(1, 0, ["hair_color=black"]).tolist() == [[0.0, 1.0, 0.0, 0.0]]

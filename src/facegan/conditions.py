@@ -94,10 +94,36 @@ class ConditionSpec:
         if self.kind == "class":
             return self._classes(n, labels, rng)
         if self.kind == "multilabel":
+            self.check_one_hot(labels or ())
             return self._attributes(n, labels)
         if self.kind == "embedding":
             return self._embedding(n, embedding)
         return None
+
+    def one_hot_groups(self) -> dict[str, tuple[str, ...]]:
+        """A multi-label model's one-hot tag groups: its ``column=value`` labels (the names
+        `facegan.data.labels` gives a tag column's values) by column, in label order, e.g.
+        ``{"hair_color": ("hair_color=black", "hair_color=blond")}``; the other labels are
+        attributes, each on or off by itself."""
+        if self.kind != "multilabel":
+            return {}
+        groups: dict[str, list[str]] = {}
+        for name in self.label_names:
+            column, sep, _ = name.partition("=")
+            if sep:
+                groups.setdefault(column, []).append(name)
+        return {column: tuple(names) for column, names in groups.items()}
+
+    def check_one_hot(self, labels: Sequence[str]) -> None:
+        """Refuse two values of one one-hot group: each image of the data has at most one (an
+        ACGAN was never shown black and blond hair at once)."""
+        chosen = set(labels)
+        for group, names in self.one_hot_groups().items():
+            clash = [name for name in names if name in chosen]
+            if len(clash) > 1:
+                raise ConditionError("labels", f"{clash[0]!r} and {clash[1]!r} are both values "
+                                               f"of the one-hot group {group!r}; choose at most "
+                                               "one")
 
     def for_names(self, n: int, seed: int, labels: Sequence[str] = ()) -> torch.Tensor | None:
         """``c`` for ``n`` images from ``--label`` names, when a generation mode does not vary
@@ -119,6 +145,10 @@ class ConditionSpec:
             return (torch.full((n,), indices[0]) if indices
                     else torch.arange(n) % len(self.label_names))
         if labels:
+            try:
+                self.check_one_hot(labels)
+            except ConditionError as exc:
+                raise FaceganError(f"--label: {exc}") from None
             return multi_hot(indices, len(self.label_names)).expand(n, -1).clone()
         generator = torch.Generator().manual_seed(seed + 1)
         return torch.bernoulli(torch.full((n, len(self.label_names)), 0.5), generator=generator)

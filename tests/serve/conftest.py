@@ -63,15 +63,22 @@ class TinyConditionalGenerator(nn.Module):
         return torch.tanh(self.to_image(z + 3 * self.condition(c))).view(-1, 3, 8, 8)
 
 
+TAGGED_LABELS = ["smiling", "hair_color=black", "hair_color=blond", "hair_color=red",
+                 "eyeglasses", "eye_color=blue", "eye_color=green"]
+
+
 def conditional_model(kind: str, name: str | None = None) -> ServedModel:
     """A served tiny model: kind 'class' (digits 'zero'..'two'), 'multilabel' (three face
-    attributes) or 'embedding' (5 numbers)."""
+    attributes), 'tagged' (two attributes and two one-hot tag groups, `TAGGED_LABELS`, as
+    `facegan.data.labels` names them) or 'embedding' (5 numbers)."""
     data = {"name": "Tiny", "image_size": 8, "channels": 3, "label_names": [],
             "label_kind": "none"}
     if kind == "class":
         data.update(label_names=["zero", "one", "two"], label_kind="class")
     elif kind == "multilabel":
         data.update(label_names=["smiling", "eyeglasses", "bangs"], label_kind="multilabel")
+    elif kind == "tagged":
+        data.update(label_names=TAGGED_LABELS, label_kind="multilabel")
     else:
         data.update(embedding_dim=5)
     width = len(data["label_names"]) or data.get("embedding_dim", 0)

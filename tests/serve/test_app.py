@@ -1,5 +1,7 @@
 import asyncio
 import base64
+import json
+import re
 
 import numpy as np
 import pytest
@@ -25,14 +27,14 @@ def mnist(mnist_generator_dir):
 @pytest.fixture(scope="module")
 def client(mnist):
     models = [mnist, conditional_model("class"), conditional_model("multilabel"),
-              conditional_model("embedding")]
+              conditional_model("embedding"), conditional_model("tagged")]
     with TestClient(create_app(models)) as test_client:
         yield test_client
 
 
 def test_health_lists_models_and_queue(client):
     assert client.get("/api/health").json() == {
-        "status": "ok", "models": ["mnist", "class", "multilabel", "embedding"],
+        "status": "ok", "models": ["mnist", "class", "multilabel", "embedding", "tagged"],
         "queue": {"pending": 0, "limit": 16}}
 
 
@@ -47,7 +49,12 @@ def test_model_description(client):
         ["zero", "one", "two"]
     assert client.get("/api/model", params={"name": "embedding"}).json()["embedding_dim"] == 5
     assert [m["name"] for m in client.get("/api/models").json()] == \
-        ["mnist", "class", "multilabel", "embedding"]
+        ["mnist", "class", "multilabel", "embedding", "tagged"]
+    assert described["label_groups"] == {}
+    assert client.get("/api/model", params={"name": "multilabel"}).json()["label_groups"] == {}
+    assert client.get("/api/model", params={"name": "tagged"}).json()["label_groups"] == {
+        "hair_color": ["hair_color=black", "hair_color=blond", "hair_color=red"],
+        "eye_color": ["eye_color=blue", "eye_color=green"]}
 
 
 def test_one_image_and_a_grid_as_png(client):
@@ -106,6 +113,16 @@ def test_interpolation_strip_runs_from_seed_a_to_seed_b(client):
     ({"model": "embedding"}, "embedding"),
     ({"model": "embedding", "embedding": [0.0] * 4}, "embedding"),
     ({"model": "embedding", "embedding": [0.0] * 5000}, "embedding"),
+    ({"model": "tagged", "labels": ["hair_color=black", "smiling", "hair_color=red"]}, "labels"),
+    # strict types: no coercion of strings, floats or booleans into the numbers asked for
+    ({"n": "4"}, "n"),
+    ({"n": 4.0}, "n"),
+    ({"n": True}, "n"),
+    ({"seed": "1"}, "seed"),
+    ({"truncation": "0.5"}, "truncation"),
+    ({"sampling_steps": "2"}, "sampling_steps"),
+    ({"model": 1}, "model"),
+    ({"labels": "smiling"}, "labels"),
 ])
 def test_bad_requests_are_422_naming_the_field(client, body, field):
     response = client.post("/api/generate", json=body)
@@ -113,6 +130,62 @@ def test_bad_requests_are_422_naming_the_field(client, body, field):
     detail = response.json()["detail"][0]
     assert detail["loc"] == ["body", field]
     assert detail["msg"]
+
+
+@pytest.mark.parametrize(("path", "body", "location"), [
+    ("/api/generate", {"embedding": ["1"], "model": "embedding"}, ["body", "embedding", 0]),
+    ("/api/generate", {"labels": [1], "model": "class"}, ["body", "labels", 0]),
+    ("/api/interpolate", {"steps": "4"}, ["body", "steps"]),
+    ("/api/interpolate", {"seed_b": 2.5}, ["body", "seed_b"]),
+])
+def test_wrong_types_are_422_not_coerced(client, path, body, location):
+    response = client.post(path, json=body)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == location
+
+
+@pytest.mark.parametrize(("body", "location"), [
+    (b'{"truncation": NaN}', ["body", "truncation"]),
+    (b'{"model": "embedding", "embedding": [1, Infinity, 0, 0, 0]}', ["body", "embedding", 1]),
+    (b'{"seed": -Infinity}', ["body", "seed"]),
+    (b'{"labels": [NaN]}', ["body", "labels", 0]),
+])
+def test_nan_and_infinity_are_a_422_in_strict_json(client, body, location):
+    response = client.post("/api/generate", content=body,
+                           headers={"content-type": "application/json"})
+    assert response.status_code == 422
+    detail = json.loads(response.text, parse_constant=pytest.fail)["detail"][0]
+    assert detail["loc"] == location
+
+
+def test_whole_numbers_are_taken_where_floats_are_expected(client):
+    assert client.post("/api/generate", json={"truncation": 1}).content == \
+        client.post("/api/generate", json={"truncation": 1.0}).content
+
+
+def test_two_values_of_one_one_hot_group_are_refused_naming_the_group(client):
+    response = client.post("/api/generate", json={
+        "model": "tagged", "labels": ["eye_color=green", "hair_color=blond", "eye_color=blue"]})
+    assert response.status_code == 422
+    message = response.json()["detail"][0]["msg"]
+    assert message == ("'eye_color=blue' and 'eye_color=green' are both values of the one-hot "
+                       "group 'eye_color'; choose at most one")
+    interpolated = client.post("/api/interpolate", json={
+        "model": "tagged", "labels": ["hair_color=black", "hair_color=red"]})
+    assert interpolated.status_code == 422
+    assert "'hair_color'" in interpolated.json()["detail"][0]["msg"]
+
+
+def test_one_value_per_group_and_attributes_condition_the_image(client):
+    def image(labels):
+        response = client.post("/api/generate", json={"model": "tagged", "labels": labels})
+        assert response.status_code == 200
+        return response.content
+
+    chosen = image(["smiling", "hair_color=red", "eye_color=blue", "eyeglasses"])
+    assert chosen != image(["smiling", "hair_color=black", "eye_color=blue", "eyeglasses"])
+    assert image([]) != image(["hair_color=red"])  # a group may stay unset
+    assert image(["hair_color=red", "hair_color=red"]) == image(["hair_color=red"])
 
 
 def test_unknown_model_in_query_is_422(client):
@@ -157,7 +230,21 @@ def test_page_and_its_assets_and_openapi_are_served(client):
     assert client.get("/static/style.css").status_code == 200
     assert client.get("/static/../../pyproject.toml").status_code == 404
     assert "/api/generate" in client.get("/openapi.json").json()["paths"]
-    assert client.get("/docs").status_code == 200
+
+
+@pytest.mark.parametrize("page", ["/docs", "/redoc"])
+def test_api_docs_load_their_scripts_and_styles_from_the_server(client, page):
+    html = client.get(page)
+    assert html.status_code == 200
+    urls = re.findall(r'(?:src|href)="([^"]+)"', html.text)
+    assert any(url.endswith(".js") for url in urls)
+    assert page == "/redoc" or any(url.endswith(".css") for url in urls)
+    for url in urls:
+        assert url.startswith("/static/docs/"), f"{page} loads {url} from elsewhere"
+        asset = client.get(url)
+        assert asset.status_code == 200 and len(asset.content) > 1000, url
+    assert "cdn" not in html.text.lower() and "fonts.googleapis" not in html.text
+    assert client.get("/static/docs/%2e%2e/%2e%2e/core.py").status_code == 404
 
 
 def test_full_queue_answers_503_at_once(mnist):

@@ -29,7 +29,8 @@ def screenshot_pixels(png: bytes) -> np.ndarray:
 @pytest.fixture(scope="module")
 def page_url(mnist_generator_dir):
     models = [load_served_model("mnist", mnist_generator_dir, torch.device("cpu")),
-              conditional_model("multilabel", name="faces")]
+              conditional_model("multilabel", name="faces"),
+              conditional_model("tagged", name="tags")]
     with live_server(create_app(models)) as url:
         yield url
 
@@ -93,6 +94,57 @@ def test_attribute_controls_and_phone_layout(browser, page_url, tmp_path):
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     shot = screenshot_pixels(page.screenshot(path=str(tmp_path / "phone.png"), full_page=True))
     assert shot.std() > 10
+    page.close()
+
+
+def test_a_one_hot_tag_group_is_one_choice(browser, page_url):
+    page = browser.new_page()
+    page.set_viewport_size(DESKTOP)
+    bodies = []
+    page.on("request", lambda request: bodies.append(request.post_data_json)
+            if request.url.endswith("/api/generate") else None)
+    page.goto(page_url)
+    wait_for_seed(page, 0)
+    page.select_option("#model", "tags")
+    page.wait_for_function("document.getElementById('download').download.includes('tags')")
+    assert page.locator("#label-controls input[type=checkbox]").count() == 2  # the attributes
+    hair = page.locator("#label-controls select[data-group=hair_color]")
+    assert hair.locator("option").all_inner_texts() == ["unset", "black", "blond", "red"]
+    assert page.locator("#label-controls select").count() == 2
+
+    def labels_after(action) -> list[str]:
+        sent = len(bodies)
+        action()
+        page.wait_for_function("document.getElementById('status').textContent"
+                               ".startsWith('Seed')")
+        assert len(bodies) > sent
+        return sorted(bodies[-1]["labels"])
+
+    assert labels_after(lambda: hair.select_option("hair_color=red")) == ["hair_color=red"]
+    assert labels_after(lambda: hair.select_option("hair_color=blond")) == ["hair_color=blond"]
+    assert labels_after(lambda: page.locator("#label-controls label", has_text="smiling")
+                        .click()) == ["hair_color=blond", "smiling"]
+    assert labels_after(lambda: hair.select_option("")) == ["smiling"]
+    page.close()
+
+
+def test_the_api_docs_render_with_no_outside_requests(browser, page_url):
+    page = browser.new_page()
+    page.set_viewport_size(DESKTOP)
+    outside = []
+
+    def local_only(route):
+        if route.request.url.startswith(page_url):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", local_only)
+    page.goto(f"{page_url}/docs")
+    page.locator(".swagger-ui .opblock").first.wait_for(timeout=20_000)
+    assert page.locator(".swagger-ui .opblock-summary-path", has_text="/api/generate").count()
+    assert not outside
     page.close()
 
 

@@ -14,7 +14,8 @@ from facegan.errors import FaceganError
 
 
 def require_serve() -> None:
-    missing = [m for m in ("fastapi", "uvicorn") if not importlib.util.find_spec(m)]
+    missing = [m for m in ("fastapi", "fastapi_offline", "uvicorn")
+               if not importlib.util.find_spec(m)]
     if missing:
         raise FaceganError(f"facegan serve needs {', '.join(missing)}; install the extra: "
                            "pip install 'facegan[serve]'")

@@ -1,20 +1,26 @@
 """The FastAPI app: a REST API over the loaded generators and the page that drives it.
 
 Requests name a model and give numbers and label names; nothing in a request is ever used as a
-file path (the page's files are read once, at start-up). Bounds are enforced by the request
-schemas (422 naming the field), a body-size limit (413) and a bounded work queue (503 when full).
+file path (the page's files are read once, at start-up) except under ``/static/docs/``, where
+Starlette's StaticFiles serves the API docs' assets from fastapi-offline's folder and refuses
+any path outside it. Bounds are enforced by the request schemas (422 naming the field), a
+body-size limit (413) and a bounded work queue (503 when full).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from contextlib import asynccontextmanager
 from importlib.resources import files
+from typing import Any
 
 import torch
-from fastapi import FastAPI, Query
+from fastapi import FastAPI, Query, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi_offline import FastAPIOffline
 
 from facegan import __version__
 from facegan.conditions import ConditionError
@@ -25,6 +31,7 @@ from facegan.serve.work_queue import QueueFull, WorkQueue
 
 MAX_BODY_BYTES = 64 * 1024
 STATIC = {"app.js": "text/javascript", "style.css": "text/css"}
+DOCS_ASSETS = "/static/docs"  # Swagger UI's and ReDoc's scripts and styles (fastapi-offline's)
 
 
 def create_app(models: Sequence[ServedModel], queue_limit: int = 16) -> FastAPI:
@@ -45,9 +52,13 @@ def create_app(models: Sequence[ServedModel], queue_limit: int = 16) -> FastAPI:
         yield
         queue.close()
 
-    app = FastAPI(title="facegan", version=__version__, lifespan=lifespan,
-                  description="Generate images from trained facegan generators.")
+    # FastAPI's own /docs and /redoc load Swagger UI and ReDoc from a CDN, blank offline;
+    # fastapi-offline serves the same pages with the packaged copies under DOCS_ASSETS
+    app = FastAPIOffline(title="facegan", version=__version__, lifespan=lifespan,
+                         static_url=DOCS_ASSETS,
+                         description="Generate images from trained facegan generators.")
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
+    app.add_exception_handler(RequestValidationError, _validation_error)
 
     def pick(name: str | None, location: tuple[str, str]) -> ServedModel:
         if name is None:
@@ -154,6 +165,24 @@ def _sampling_options(model: ServedModel, body: Condition) -> dict[str, float | 
         raise _invalid(("body", "sampling_steps"), f"model {model.name!r} was trained with "
                        f"{most} timesteps; ask for at most that many", body.sampling_steps)
     return options
+
+
+async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+    """FastAPI's 422, but one that quotes a NaN or Infinity the request held (Python's JSON
+    reader takes them) as text: strict JSON has no such numbers, and FastAPI's own handler
+    fails on them with a 500."""
+    return JSONResponse({"detail": _json_safe(jsonable_encoder(exc.errors()))},
+                        status_code=422)
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else "Infinity" if value > 0 else "-Infinity"
+    if isinstance(value, list):
+        return [_json_safe(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _json_safe(item) for key, item in value.items()}
+    return value
 
 
 def _invalid(location: tuple[str, str], message: str, value: object) -> RequestValidationError:

@@ -39,11 +39,14 @@ class ServedModel:
     sampling: dict[str, Any] = field(default_factory=dict)  # a multi-step sampler's defaults
     noise_shape: tuple[int, ...] = ()  # () for a latent vector of latent_dim numbers
     condition: ConditionSpec = field(init=False)
+    # the one-hot tag groups (see `ConditionSpec.one_hot_groups`)
+    label_groups: dict[str, tuple[str, ...]] = field(init=False)
 
     def __post_init__(self) -> None:
         # read once, so a model the server cannot condition fails at start-up, not per request
         spec = ConditionSpec.from_data(self.data) if self.conditional else ConditionSpec("none")
         object.__setattr__(self, "condition", spec)
+        object.__setattr__(self, "label_groups", spec.one_hot_groups())
 
     def describe(self) -> dict[str, Any]:
         """What ``GET /api/model`` answers."""
@@ -53,7 +56,9 @@ class ServedModel:
             "name": self.name, "backend": self.backend, "dataset": self.data.get("name"),
             "resolution": self.data["image_size"], "channels": self.data["channels"],
             "latent_dim": self.latent_dim, "label_kind": spec.kind if labelled else "none",
-            "labels": list(spec.label_names), "embedding_dim": spec.embedding_dim,
+            "labels": list(spec.label_names),
+            "label_groups": {group: list(names) for group, names in self.label_groups.items()},
+            "embedding_dim": spec.embedding_dim,
             "training": self.training, "metrics": self.metrics, "sampling": self.sampling,
         }
 

@@ -1,4 +1,10 @@
-"""Request and response bodies of the REST API; the bounds here are the server's limits."""
+"""Request and response bodies of the REST API; the bounds here are the server's limits.
+
+Requests are validated strictly: a number sent as a string (``{"n": "4"}``), a float where a
+whole number is expected (``4.0``) or a boolean is a 422 naming the field, like any other wrong
+type; only a whole number where a float is expected is taken as it is. NaN and Infinity,
+which Python's JSON reader takes, are refused where a number is expected.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +21,7 @@ MAX_SAMPLING_STEPS = 100  # a diffusion model's denoising steps per request
 
 
 class Condition(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
     model: str | None = Field(None, description="Model name (GET /api/models); default: the "
                                                 "first one the server was started with.")
@@ -24,7 +30,8 @@ class Condition(BaseModel):
                                            "gives more typical, less varied images. null: off.")
     labels: list[str] | None = Field(
         None, max_length=MAX_LABELS, description="Class models: one class name (default: a "
-        "random class per image). Attribute models: the attributes to switch on.")
+        "random class per image). Attribute models: the attributes to switch on, at most one "
+        "value of each one-hot group (label_groups in GET /api/model).")
     embedding: list[float] | None = Field(
         None, max_length=MAX_EMBEDDING, description="Embedding models: embedding_dim numbers.")
     format: Literal["png", "json"] = Field(

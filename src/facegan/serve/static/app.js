@@ -20,8 +20,10 @@ function conditionFields() {
     const choice = document.querySelector("#label-controls select").value;
     if (choice) body.labels = [choice];
   } else if (model.label_kind === "multilabel") {
-    body.labels = [...document.querySelectorAll("#label-controls input:checked")]
-      .map((box) => box.value);
+    const boxes = [...document.querySelectorAll("#label-controls input:checked")];
+    const groups = [...document.querySelectorAll("#label-controls select")];
+    body.labels = [...boxes.map((box) => box.value),
+                   ...groups.map((select) => select.value).filter(Boolean)];
   }
   if (model.embedding_dim > 0) {
     const text = $("embedding").value.trim();
@@ -118,12 +120,24 @@ function showModel() {
     controls.append(select);
   } else if (model.label_kind === "multilabel") {
     $("labels-legend").textContent = "Attributes";
+    // an attribute is a checkbox; a one-hot tag group (hair_color=black, hair_color=blond, ...)
+    // is one select at its first value, since an image has at most one value of each
+    const groupOf = {};
+    Object.entries(model.label_groups).forEach(([group, names]) => {
+      names.forEach((name) => { groupOf[name] = group; });
+    });
     model.labels.forEach((name) => {
-      const label = document.createElement("label");
-      const box = Object.assign(document.createElement("input"), { type: "checkbox", value: name });
-      box.addEventListener("change", generate);
-      label.append(box, name.replaceAll("_", " "));
-      controls.append(label);
+      const group = groupOf[name];
+      if (group === undefined) {
+        const label = document.createElement("label");
+        const box = Object.assign(document.createElement("input"),
+                                  { type: "checkbox", value: name });
+        box.addEventListener("change", generate);
+        label.append(box, name.replaceAll("_", " "));
+        controls.append(label);
+      } else if (model.label_groups[group][0] === name) {
+        controls.append(groupSelect(group, model.label_groups[group]));
+      }
     });
   }
   $("embedding-box").hidden = model.embedding_dim === 0;
@@ -136,6 +150,19 @@ function showModel() {
     $("sampling-steps").value = String(Math.min(100, steps));
     $("sampling-steps-value").textContent = $("sampling-steps").value;
   }
+}
+
+function groupSelect(group, names) {
+  const label = Object.assign(document.createElement("label"), { className: "group" });
+  const select = document.createElement("select");
+  select.dataset.group = group;
+  select.append(new Option("unset", ""));
+  names.forEach((name) => {
+    select.append(new Option(name.slice(group.length + 1).replaceAll("_", " "), name));
+  });
+  select.addEventListener("change", generate);
+  label.append(group.replaceAll("_", " "), select);
+  return label;
 }
 
 async function start() {
