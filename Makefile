@@ -19,9 +19,9 @@ help:
 	@echo "make train_anime_faces  train the hair/eye-colour ACGAN on anime faces"
 	@echo "make train_mnist_ddpm   train a digit-conditional DDPM (diffusion) on MNIST"
 	@echo "make train_synthfaces_ddpm  offline face demo: attribute-conditional DDPM on SynthFaces"
-
+	@echo "make pipeline_train_mnist  the MNIST recipe as a pipeline: 3 fresh processes"
 	@echo "make pipeline_train_animeFaces  anime ACGAN as a pipeline: EPOCHS (150) fresh processes"
-	@echo "make pipeline_train_celebFaces  CelebA 64 px likewise; pipeline_train_mnist: 3 epochs"
+	@echo "make pipeline_train_celebFaces  CelebA 64 px likewise (EPOCHS=, PIPELINE=)"
 	@echo "make test           run the test suite (CPU, a few minutes)"
 	@echo "make compile        byte-compile and lint"
 	@echo "make build          build the sdist and wheel into dist/"

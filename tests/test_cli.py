@@ -5,7 +5,7 @@ import pytest
 from PIL import Image
 
 from facegan.cli import main
-from facegan.training import Trainer
+from facegan.training.trainer import Trainer
 from tests.conftest import MNIST_CONFIG
 
 

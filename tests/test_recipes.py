@@ -1,12 +1,13 @@
 """The shipped recipes: every one in configs/ is listed here, loads and validates."""
 
+import re
 from pathlib import Path
 
 import pytest
 
 from facegan.config import load_config
 from facegan.datainfo import DataInfo
-from facegan.methods import build_method
+from facegan.methods.base import build_method
 from facegan.training.epochs import planned_epochs
 
 CONFIGS = Path(__file__).resolve().parents[1] / "configs"
@@ -87,3 +88,14 @@ def test_diffusion_recipes_build_their_denoiser_for_their_data(recipe, info):
     assert denoiser.conditional == (info.label_kind != "none")
     millions = sum(p.numel() for p in denoiser.parameters()) / 1e6
     assert millions == pytest.approx(PARAMETERS[recipe], rel=0.05)  # as the recipe says
+
+
+def test_the_readme_s_make_targets_table_lists_every_makefile_target():
+    repo = CONFIGS.parent
+    makefile = (repo / "Makefile").read_text()
+    targets = set(re.findall(r"^([A-Za-z_]+):", makefile, flags=re.M)) - {"help"}
+    section = (repo / "README.md").read_text().split("## Make targets", 1)[1].split("\n## ")[0]
+    listed = set(re.findall(r"^\| `([A-Za-z_]+)` \|", section, flags=re.M))
+    assert listed == targets
+    helped = set(re.findall(r'@echo "make ([A-Za-z_]+)', makefile)) - {"help"}
+    assert helped == targets  # `make help` lists them too

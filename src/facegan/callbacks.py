@@ -11,7 +11,6 @@ histograms) and ``wandb`` (``log.wandb``: the same). ``architecture`` writes
 from __future__ import annotations
 
 from facegan.config import Config, config_dataclass
-from facegan.metrics.training_hook import TrainingEvaluator
 from facegan.registry import register_callback
 from facegan.training.callbacks import EpochCallback, EpochContext
 from facegan.training.stats import TensorBoardSink, WandbSink
@@ -35,6 +34,10 @@ class Evaluation(EpochCallback):
     reports_stats = True
 
     def __init__(self, context: EpochContext) -> None:
+        # here, not at the top: the metrics (torchmetrics, scipy) cost a run that does not
+        # evaluate two seconds of start-up
+        from facegan.metrics.training_hook import TrainingEvaluator
+
         self.evaluator = TrainingEvaluator(context.config, context.dataset, context.run,
                                            context.model.device, context.model,
                                            progress=context.config.log.progress)

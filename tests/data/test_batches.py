@@ -11,7 +11,7 @@ from facegan.data.base import build_dataset
 from facegan.data.batches import reads_batches, training_batches
 from facegan.data.mnist import MNISTConfig
 from facegan.randomness import BatchRandom
-from facegan.training import Trainer
+from facegan.training.trainer import Trainer
 from tests.conftest import REPO
 from tests.training.test_trainer import assert_same_state, state_of
 

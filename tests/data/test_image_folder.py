@@ -111,7 +111,7 @@ def test_csv_single_tag_column_gives_classes(tmp_path):
 
 
 @pytest.mark.parametrize(("columns", "message"), [
-    (["Smiling", "hat"], "unknown label column 'hat' .* valid columns: filename, Smiling"),
+    (["Smiling", "hat"], "unknown label column 'hat' .* valid columns: Smiling,"),
     (["identity", "Smiling"], None),
     (["hair_color"], "empty in row 3"),
 ])

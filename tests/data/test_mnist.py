@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from facegan.config import validate_section
-from facegan.data import build_dataset
+from facegan.data.base import build_dataset
 from facegan.data.mnist import MNISTConfig, find_idx_files, read_idx
 from facegan.errors import FaceganError
 from tests.conftest import write_idx

@@ -9,7 +9,7 @@ from facegan.data.synthfaces import ATTRIBUTE_NAMES, TAG_VALUES, generate
 from facegan.data.synthfaces_dataset import SynthFacesConfig
 from facegan.errors import FaceganError
 from facegan.runs import RunDir
-from facegan.training import Trainer
+from facegan.training.trainer import Trainer
 from tests.conftest import REPO
 
 N, SIZE = 24, 16

@@ -29,7 +29,7 @@ from facegan.registry import (
     register_sampler,
 )
 from facegan.sampling import generate_images, load_model
-from facegan.training import Trainer
+from facegan.training.trainer import Trainer
 
 LATENT = 4
 

@@ -15,7 +15,7 @@ from facegan.metrics import evaluate as evaluate_module
 from facegan.metrics.evaluate import EvalSettings, GeneratorEvaluator
 from facegan.metrics.extractors import FeaturesConfig, build_feature_extractor
 from facegan.models.base import build_models
-from facegan.training import Trainer
+from facegan.training.trainer import Trainer
 from tests.conftest import MNIST_CONFIG
 
 PROVENANCE = ("features", "weights_sha256", "resize", "num_real", "num_generated", "split",

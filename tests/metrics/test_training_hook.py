@@ -12,7 +12,7 @@ from facegan.methods.io import load_model_dir
 from facegan.metrics.training_hook import TrainingEvaluator
 from facegan.models.base import build_models
 from facegan.runs import RunDir
-from facegan.training import Trainer
+from facegan.training.trainer import Trainer
 
 
 def eval_overrides(balanced_mnist_dir, trained_classifier, *extra):

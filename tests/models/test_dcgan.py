@@ -4,7 +4,7 @@ import torch
 from facegan.config import validate_section
 from facegan.datainfo import DataInfo
 from facegan.errors import FaceganError
-from facegan.models import build_models
+from facegan.models.base import build_models
 from facegan.models.dcgan import DCGANConfig
 
 

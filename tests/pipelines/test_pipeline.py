@@ -11,7 +11,7 @@ from facegan.cli import main
 from facegan.config import apply_overrides, read_yaml
 from facegan.pipelines import format_status, read_status, run_pipeline
 from facegan.pipelines.orchestrator import Pipeline
-from facegan.training import Trainer
+from facegan.training.trainer import Trainer
 from tests.conftest import MNIST_CONFIG, TINY
 from tests.training.test_trainer import assert_same_state, state_of
 

@@ -16,7 +16,7 @@ from facegan.data.base import build_dataset
 from facegan.metrics.classifier_training import train_classifier
 from facegan.metrics.evaluate import EvalSettings
 from facegan.metrics.run_evaluation import evaluate_path
-from facegan.training import Trainer
+from facegan.training.trainer import Trainer
 from tests.conftest import REPO
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from facegan.registry import CALLBACKS
-from facegan.training import Trainer
 from facegan.training.callbacks import build_callbacks
 from facegan.training.stats import read_metrics
+from facegan.training.trainer import Trainer
 
 
 def test_plots_every_k_epochs_and_at_the_last_while_the_grid_is_drawn_every_epoch(

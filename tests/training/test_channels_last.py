@@ -1,6 +1,6 @@
 import torch
 
-from facegan.training import Trainer
+from facegan.training.trainer import Trainer
 from tests.training.test_trainer import state_of
 
 SHORT = ("data.limit=24", "train.epochs=1", "log.histograms=false", "log.tensorboard=false")

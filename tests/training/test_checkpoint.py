@@ -14,8 +14,8 @@ from facegan.config import Config
 from facegan.datainfo import DataInfo
 from facegan.methods.base import Sampler
 from facegan.models.dcgan import DCGANConfig
-from facegan.training import Trainer
 from facegan.training.checkpoint import Counters, load_checkpoint, save_checkpoint
+from facegan.training.trainer import Trainer
 
 
 class OneNetworkSampler(Sampler):

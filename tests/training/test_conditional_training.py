@@ -11,7 +11,7 @@ from facegan.config import load_config
 from facegan.errors import FaceganError
 from facegan.runs import RunDir
 from facegan.sampling import generate_images, load_model
-from facegan.training import Trainer
+from facegan.training.trainer import Trainer
 from tests.conftest import REPO, TINY
 from tests.training.test_trainer import assert_same_state, state_of
 

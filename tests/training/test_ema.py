@@ -8,8 +8,8 @@ from safetensors.torch import load_file
 
 from facegan.methods.gan.objectives import WGANGPObjective
 from facegan.methods.io import load_model_dir
-from facegan.training import Trainer
 from facegan.training.ema import NetworkEMA
+from facegan.training.trainer import Trainer
 from tests.training.test_trainer import assert_same_state, state_of
 
 FEATURES = ("train.ema_decay=0.9", "train.ema_rampup=0.05",

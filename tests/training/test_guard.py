@@ -6,8 +6,8 @@ from safetensors.torch import load_file
 
 from facegan.errors import FaceganError
 from facegan.methods.gan.objectives import WGANGPObjective
-from facegan.training import Trainer
 from facegan.training.guard import NonFiniteError, check_weights
+from facegan.training.trainer import Trainer
 
 QUIET = ("log.histograms=false", "log.tensorboard=false")
 

@@ -10,8 +10,8 @@ import pytest
 import torch
 
 from facegan.config import load_config
-from facegan.training import Trainer
 from facegan.training.checkpoint import list_checkpoints
+from facegan.training.trainer import Trainer
 from tests.conftest import MNIST_CONFIG, REPO, TINY
 from tests.training.test_trainer import assert_same_state, state_of
 

@@ -5,7 +5,8 @@ from facegan.errors import FaceganError
 from facegan.methods.gan import losses
 from facegan.methods.gan.critic import TrainingCritic
 from facegan.runs import RunDir
-from facegan.training import Trainer, precision
+from facegan.training import precision
+from facegan.training.trainer import Trainer
 from tests.training.test_trainer import assert_same_state, state_of
 
 QUIET = ("log.histograms=false", "log.tensorboard=false")

@@ -11,8 +11,8 @@ from safetensors.torch import load_file
 from facegan.errors import FaceganError
 from facegan.methods.gan.objectives import WGANGPObjective
 from facegan.runs import RunDir
-from facegan.training import Trainer
 from facegan.training.epochs import planned_epochs
+from facegan.training.trainer import Trainer
 
 
 def state_of(run_dir):

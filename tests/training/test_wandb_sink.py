@@ -7,9 +7,9 @@ import torch
 from torch import nn
 
 from facegan.errors import FaceganError
-from facegan.training import Trainer
 from facegan.training import trainer as trainer_module
 from facegan.training.stats import WandbSink
+from facegan.training.trainer import Trainer
 from facegan.viz.histograms import histograms
 
 

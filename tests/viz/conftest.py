@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from facegan.config import load_config
-from facegan.training import Trainer
+from facegan.training.trainer import Trainer
 from tests.conftest import MNIST_CONFIG, TINY
 
 

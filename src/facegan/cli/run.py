@@ -22,18 +22,19 @@ def train(
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
 ) -> None:
     """Train a model; files go to models/<Dataset>/<Model>/. Ctrl+C saves a checkpoint."""
-    from tqdm.contrib.logging import logging_redirect_tqdm
-
     from facegan.config import load_config
     from facegan.runs import RunDir
-    from facegan.training import Trainer
 
-    cfg = load_config(config, overrides or [])
+    cfg = load_config(config, overrides or [])  # validates without importing torch
     run = RunDir.for_config(cfg)
     if dry_run:
         typer.echo(cfg.to_yaml().rstrip())
         typer.echo(f"# run directory: {run.path}")
         return
+    from tqdm.contrib.logging import logging_redirect_tqdm
+
+    from facegan.training.trainer import Trainer
+
     with logging_redirect_tqdm():
         result = Trainer(cfg, resume=resume, progress=progress).fit()
     if result.interrupted_by:

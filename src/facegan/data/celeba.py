@@ -13,9 +13,8 @@ default: the tighter face crop of DCGAN's CelebA experiments). Then the image is
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
 
-from facegan.config import Count, ImageSize, config_dataclass
+from facegan.data.configs import CelebAConfig
 from facegan.data.decode import decode_files, resolve_cache_dir
 from facegan.data.decoded_dataset import DecodedImageDataset, dataset_from_files
 from facegan.data.image_folder import check_root, read_csv_table
@@ -30,23 +29,6 @@ DOWNLOAD_HINT = ("download Align&Cropped Images (img_align_celeba.zip) and Anno/
                  "list_attr_celeba.txt, Eval/list_eval_partition.txt from "
                  "https://mmlab.ie.cuhk.edu.hk/projects/CelebA.html and unzip them into")
 SPLITS = {"train": "0", "valid": "1", "test": "2"}
-
-
-@config_dataclass
-class CelebAConfig:
-    name: str = "celeba"
-    display_name: str = "CelebA"
-    root: str = "data/celeba"
-    attributes: tuple[str, ...] = ()  # conditioning labels by name, e.g. [Male, Smiling]
-    split: Literal["train", "valid", "test", "all"] = "train"
-    crop: Literal["celeba", "center"] = "celeba"
-    crop_size: Count = 108  # side of the centred square when crop is "center"
-    image_size: ImageSize = 64
-    channels: Literal[1, 3] = 3  # 3: RGB, 1: grayscale
-    hflip: bool = False
-    limit: Count | None = None  # keep N of the split at random (facegan.data.subset)
-    cache: bool = True
-    cache_dir: str | None = None  # default: <root>/.facegan_cache
 
 
 def find_annotation(root: Path, stem: str) -> Path | None:
@@ -91,7 +73,7 @@ def image_folder_of(root: Path) -> Path:
     return folder
 
 
-@register_dataset("celeba", config=CelebAConfig)
+@register_dataset("celeba")
 def build_celeba(cfg: CelebAConfig) -> DecodedImageDataset:
     root = Path(cfg.root)
     check_root(root, "CelebA folder", f"{DOWNLOAD_HINT} {root}/")
@@ -126,7 +108,8 @@ def build_celeba(cfg: CelebAConfig) -> DecodedImageDataset:
         raise FaceganError(f"no images of the {cfg.split!r} split found in {images_dir}; "
                            f"{DOWNLOAD_HINT} {root}/")
     files = [images_dir / ids[r] for r in present]
-    labels = encode_columns({k: [v[r] for r in present] for k, v in table.items()},
+    labels = encode_columns({k: [v[r] for r in present] for k, v in table.items()
+                             if k != "image_id"},
                             list(cfg.attributes), "CelebA attributes")
     transform = ImageTransform(image_size=cfg.image_size, channels=cfg.channels, crop=cfg.crop,
                                crop_size=cfg.crop_size, hflip=cfg.hflip)

@@ -11,17 +11,16 @@ Each item's label is its embedding, float32 ``(D,)`` (``label_kind "embedding"``
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
 import torch
 
-from facegan.config import Count, ImageSize, config_dataclass
+from facegan.data.configs import EmbeddingFolderConfig
 from facegan.data.decode import decode_files, resolve_cache_dir
 from facegan.data.decoded_dataset import DecodedImageDataset, dataset_from_files
 from facegan.data.image_folder import check_root, read_csv_table
 from facegan.data.subset import limited_rows
-from facegan.data.transforms import CropMode, ImageTransform
+from facegan.data.transforms import ImageTransform
 from facegan.datainfo import DataInfo
 from facegan.errors import FaceganError
 from facegan.registry import register_dataset
@@ -30,22 +29,7 @@ MANIFEST_FILE, EMBEDDINGS_FILE, IMAGE_COLUMN = "manifest.csv", "embeddings.npy",
 MAKE_HINT = "create it with: facegan data faces --src PHOTOS --out {root} --embed"
 
 
-@config_dataclass
-class EmbeddingFolderConfig:
-    name: str = "embedding_folder"
-    display_name: str = "Faces"
-    root: str = "data/faces"
-    image_size: ImageSize = 64
-    channels: Literal[1, 3] = 3  # 3: RGB, 1: grayscale
-    crop: CropMode = "none"
-    crop_size: Count | None = None
-    hflip: bool = False  # a mirrored face keeps its identity, so its embedding still applies
-    limit: Count | None = None  # keep N faces at random (facegan.data.subset)
-    cache: bool = True
-    cache_dir: str | None = None  # default: <root>/.facegan_cache
-
-
-@register_dataset("embedding_folder", config=EmbeddingFolderConfig)
+@register_dataset("embedding_folder")
 def build_embedding_folder(cfg: EmbeddingFolderConfig) -> DecodedImageDataset:
     root = Path(cfg.root)
     hint = MAKE_HINT.format(root=root)

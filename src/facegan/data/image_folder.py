@@ -16,14 +16,13 @@ from __future__ import annotations
 import csv
 import logging
 from pathlib import Path
-from typing import Literal
 
-from facegan.config import Count, ImageSize, config_dataclass
+from facegan.data.configs import ImageFolderConfig
 from facegan.data.decode import decode_files, find_image_files, resolve_cache_dir
 from facegan.data.decoded_dataset import DecodedImageDataset, dataset_from_files
 from facegan.data.labels import EncodedLabels, encode_columns, subset
 from facegan.data.subset import limited_rows
-from facegan.data.transforms import CropMode, ImageTransform
+from facegan.data.transforms import ImageTransform
 from facegan.datainfo import DataInfo
 from facegan.errors import FaceganError
 from facegan.registry import register_dataset
@@ -31,25 +30,6 @@ from facegan.registry import register_dataset
 log = logging.getLogger(__name__)
 
 FILENAME_COLUMN = "filename"
-
-
-@config_dataclass
-class ImageFolderConfig:
-    name: str = "image_folder"
-    display_name: str = "Images"  # the run directory is models/<display_name>/<run name>
-    root: str = "data/images"
-    image_size: ImageSize = 64
-    channels: Literal[1, 3] = 3  # 3: RGB, 1: grayscale
-    crop: CropMode = "none"  # none, center (crop_size px, or the largest square), celeba
-    crop_size: Count | None = None
-    hflip: bool = False  # flip half the images at random, every epoch
-    class_folders: bool = False  # labels: one class per sub-folder of root
-    labels_csv: str | None = None  # labels: a CSV (filename,<columns>), in root or a path
-    label_columns: tuple[str, ...] | None = None  # CSV columns to use (default: all)
-    limit: Count | None = None  # keep N at random, stratified by class (facegan.data.subset)
-    cache: bool = True  # decode once into <cache_dir>; False decodes into memory every run
-    cache_dir: str | None = None  # default: <root>/.facegan_cache
-    missing_hint: str = ""  # added to the "not found" error, e.g. where to download the data
 
 
 def transform_of(cfg) -> ImageTransform:
@@ -66,7 +46,7 @@ def check_root(root: Path, what: str, hint: str = "") -> None:
                            "folder that holds the images")
 
 
-@register_dataset("image_folder", config=ImageFolderConfig)
+@register_dataset("image_folder")
 def build_image_folder(cfg: ImageFolderConfig) -> DecodedImageDataset:
     root = Path(cfg.root)
     check_root(root, "image folder", cfg.missing_hint)
@@ -139,7 +119,8 @@ def _files_from_csv(root: Path, cfg: ImageFolderConfig,
                            f"'{FILENAME_COLUMN}'")
     columns = list(cfg.label_columns) if cfg.label_columns is not None else \
         [c for c in table if c != FILENAME_COLUMN]
-    labels = encode_columns(table, columns, str(csv_path))
+    labels = encode_columns({k: v for k, v in table.items() if k != FILENAME_COLUMN}, columns,
+                            str(csv_path))
     files, present, missing = [], [], []
     for row, name in enumerate(table[FILENAME_COLUMN]):
         candidates = [csv_path.parent / name.strip(), root / name.strip()]

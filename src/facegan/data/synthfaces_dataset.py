@@ -12,17 +12,15 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
 import torch
-from pydantic import PositiveInt
 from torchvision.transforms import v2
 from tqdm import tqdm
 
-from facegan.config import Count, ImageSize, Seed, config_dataclass
 from facegan.data import synthfaces
 from facegan.data.cache import cached_images, stable_hash
+from facegan.data.configs import SynthFacesConfig
 from facegan.data.decoded_dataset import DataReport, DecodedImageDataset
 from facegan.data.labels import encode_columns
 from facegan.data.transforms import ImageTransform
@@ -31,22 +29,6 @@ from facegan.errors import FaceganError
 from facegan.registry import register_dataset
 
 CHUNK = 256  # images drawn per call of `generate`: bounds memory at any n
-
-
-@config_dataclass
-class SynthFacesConfig:
-    name: str = "synthfaces"
-    display_name: str = "SynthFaces"
-    n: PositiveInt = 20000
-    image_size: ImageSize = 64
-    seed: Seed = 0
-    # None: every image a new person; K: image i is person i % K
-    num_identities: Count | None = None
-    attributes: tuple[str, ...] = ()  # labels, e.g. [Smiling, Eyeglasses] or [hair_color]
-    channels: Literal[1, 3] = 3  # 3: RGB, 1: grayscale
-    hflip: bool = False
-    cache: bool = True
-    cache_dir: str = "data/.facegan_cache"
 
 
 def renderer_version() -> str:
@@ -59,7 +41,7 @@ def renderer_version() -> str:
     return digest.hexdigest()[:16]
 
 
-@register_dataset("synthfaces", config=SynthFacesConfig)
+@register_dataset("synthfaces")
 def build_synthfaces(cfg: SynthFacesConfig) -> DecodedImageDataset:
     valid = (*synthfaces.ATTRIBUTE_NAMES, *synthfaces.TAG_NAMES)
     unknown = [a for a in cfg.attributes if a not in valid]

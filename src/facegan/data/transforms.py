@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import torch
@@ -25,7 +25,8 @@ from PIL import Image
 from torchvision.transforms import v2
 from torchvision.transforms.v2 import functional as TF
 
-CropMode = Literal["none", "center", "celeba"]
+from facegan.data.configs import CropMode
+
 CELEBA_TRIM_PX = 20  # rows dropped at the top and at the bottom of a 178 x 218 aligned CelebA photo
 DECODE_VERSION = 1  # bump when the decode stage changes its pixels, so old caches are rebuilt
 

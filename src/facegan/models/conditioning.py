@@ -16,8 +16,6 @@ whose logits the discriminator returns next to the score (`DiscriminatorOutput`)
 
 from __future__ import annotations
 
-from typing import Literal
-
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -25,9 +23,7 @@ from torch import nn
 from facegan.datainfo import DataInfo
 from facegan.errors import FaceganError
 from facegan.models.base import DiscriminatorOutput
-
-GCondition = Literal["none", "embedding", "onehot"]
-DCondition = Literal["none", "projection", "aux"]
+from facegan.models.configs import DCondition, GCondition
 
 
 def check_conditioning(g_condition: str, d_condition: str, info: DataInfo) -> None:

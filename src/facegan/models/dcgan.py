@@ -15,32 +15,16 @@ import math
 import torch
 from torch import nn
 
-from facegan.config import Count, config_dataclass
 from facegan.datainfo import DataInfo
 from facegan.models.base import GANModels
 from facegan.models.conditioning import (
     ConditionEncoder,
-    DCondition,
     DiscriminatorHead,
-    GCondition,
     check_conditioning,
 )
-from facegan.models.layers import Norm, dcgan_init, norm_layer
+from facegan.models.configs import DCGANConfig
+from facegan.models.layers import dcgan_init, norm_layer
 from facegan.registry import register_model
-
-
-@config_dataclass
-class DCGANConfig:
-    name: str = "dcgan"
-    latent_dim: Count = 100
-    g_width: Count = 64  # channels of the last generator block; earlier blocks double it
-    d_width: Count = 64  # channels of the first discriminator block; later blocks double it
-    max_width_multiplier: Count = 8
-    g_norm: Norm = "batch"
-    d_norm: Norm = "none"
-    g_condition: GCondition = "none"  # how labels enter the generator (none: unconditional)
-    d_condition: DCondition = "none"  # how the discriminator sees labels: projection or aux
-    condition_dim: Count = 32  # size of the learned label embedding (g_condition: embedding)
 
 
 def _block_widths(base: int, num_blocks: int, cap: int) -> list[int]:
@@ -107,7 +91,7 @@ class DCGANDiscriminator(nn.Module):
         return self.head(self.net(x), c)
 
 
-@register_model("dcgan", config=DCGANConfig)
+@register_model("dcgan")
 def build_dcgan(cfg: DCGANConfig, info: DataInfo) -> GANModels:
     check_conditioning(cfg.g_condition, cfg.d_condition, info)
     return GANModels(DCGANGenerator(cfg, info), DCGANDiscriminator(cfg, info))

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from torch import nn
 
-Norm = Literal["none", "batch", "instance", "layer"]
+from facegan.models.configs import Norm
 
 
 def norm_layer(kind: Norm, channels: int) -> nn.Module:

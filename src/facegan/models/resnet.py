@@ -17,31 +17,15 @@ import math
 import torch
 from torch import nn
 
-from facegan.config import Count, config_dataclass
 from facegan.datainfo import DataInfo
 from facegan.models.base import GANModels
 from facegan.models.conditioning import (
     ConditionEncoder,
-    DCondition,
     DiscriminatorHead,
-    GCondition,
     check_conditioning,
 )
+from facegan.models.configs import ResNetConfig
 from facegan.registry import register_model
-
-
-@config_dataclass
-class ResNetConfig:
-    name: str = "resnet"
-    latent_dim: Count = 128
-    g_width: Count = 64  # channels of the last generator block; earlier blocks double it
-    d_width: Count = 64  # channels of the first critic block; later blocks double it
-    max_width_multiplier: Count = 8
-    g_spectral_norm: bool = True
-    d_spectral_norm: bool = False  # the gradient penalty already constrains the critic
-    g_condition: GCondition = "none"  # how labels enter the generator (none: unconditional)
-    d_condition: DCondition = "none"  # how the critic sees labels: projection or aux
-    condition_dim: Count = 32  # size of the learned label embedding (g_condition: embedding)
 
 
 def _sn(module: nn.Module, enabled: bool) -> nn.Module:
@@ -129,7 +113,7 @@ class ResNetCritic(nn.Module):
         return self.head(self.net(x), c)
 
 
-@register_model("resnet", config=ResNetConfig)
+@register_model("resnet")
 def build_resnet(cfg: ResNetConfig, info: DataInfo) -> GANModels:
     check_conditioning(cfg.g_condition, cfg.d_condition, info)
     return GANModels(ResNetGenerator(cfg, info), ResNetCritic(cfg, info))

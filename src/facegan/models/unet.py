@@ -13,29 +13,14 @@ diffusers is an optional dependency (``pip install 'facegan[diffusion]'``): impo
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import torch
-from pydantic import Field
 from torch import nn
 
-from facegan.config import Cardinal, Count, config_dataclass
 from facegan.datainfo import DataInfo
 from facegan.errors import FaceganError
 from facegan.models.conditioning import ConditionEncoder
+from facegan.models.configs import UNetConfig
 from facegan.registry import register_model
-
-
-@config_dataclass
-class UNetConfig:
-    name: str = "unet"
-    # channels per resolution level, from the image size down (each level halves it)
-    block_out_channels: tuple[Count, ...] = (64, 128, 128)
-    layers_per_block: Annotated[int, Field(ge=1)] = 2
-    # levels (0 = full resolution) whose blocks have self-attention
-    attention_levels: tuple[Cardinal, ...] = (2,)
-    condition: bool = True  # use the data's labels when it has them (False: unconditional)
-    dropout: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.0
 
 
 def require_diffusers():
@@ -89,6 +74,6 @@ class Denoiser(nn.Module):
         return self.unet(x, t, class_labels=embedding).sample
 
 
-@register_model("unet", config=UNetConfig)
+@register_model("unet")
 def build_unet(cfg: UNetConfig, info: DataInfo) -> dict[str, nn.Module]:
     return {"denoiser": Denoiser(cfg, info)}

@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-import facegan.training  # noqa: F401  (imported here so the startup time includes it)
+import facegan.training.trainer  # noqa: F401  (imported here so the startup time includes it)
 from facegan.config import config_from_dict
 from facegan.errors import FaceganError
 from facegan.pipelines.files import PipelineFiles

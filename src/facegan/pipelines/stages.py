@@ -27,9 +27,9 @@ from facegan.pipelines.spec import StageSpec
 from facegan.registry import CALLBACKS, Registry
 from facegan.runs import RunDir, atomic_directory
 from facegan.sampling import generate_images, load_model
-from facegan.training import Trainer
 from facegan.training.checkpoint import list_checkpoints
 from facegan.training.stats import JsonlSink, StatsReporter
+from facegan.training.trainer import Trainer
 from facegan.viz.grids import save_grid
 
 STAGES: Registry = Registry("pipeline stage")

@@ -12,10 +12,9 @@ import io
 
 import torch
 from PIL import Image
-from torchvision.utils import make_grid
 
 from facegan.sampling import generation
-from facegan.viz.grids import grid_columns
+from facegan.viz.grids import grid_columns, tile
 
 
 def latent_noise(n: int, shape: int | tuple[int, ...], rng: torch.Generator,
@@ -53,7 +52,7 @@ def png_bytes(images: torch.Tensor, nrow: int | None = None) -> bytes:
     """One PNG: the image itself when ``N == 1``, else a grid (square-ish unless ``nrow``)."""
     pixels = to_uint8(images)
     if len(pixels) > 1:
-        pixels = make_grid(pixels, nrow=nrow or grid_columns(len(pixels)), padding=2)
+        pixels = tile(pixels, nrow=nrow or grid_columns(len(pixels)), padding=2)
     else:
         pixels = pixels[0]
     array = pixels.permute(1, 2, 0).numpy()  # (H, W, C) for PIL

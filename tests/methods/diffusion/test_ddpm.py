@@ -14,7 +14,7 @@ from facegan.methods.diffusion.sampler import DiffusionSampler, DiffusionSampler
 from facegan.models.unet import Denoiser, UNetConfig
 from facegan.randomness import BatchRandom
 from facegan.sampling import generate_images, load_model
-from facegan.training import Trainer
+from facegan.training.trainer import Trainer
 from facegan.viz.report import write_report
 
 pytest.importorskip("diffusers")

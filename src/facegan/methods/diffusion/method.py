@@ -12,46 +12,25 @@ dropout -- comes from the trainer's checkpointed generator.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated, Any
+from typing import Any
 
 import torch
 import torch.nn.functional as F
-from pydantic import Field
 from torch import nn
 
 from facegan.conditions import ConditionSpec
-from facegan.config import Beta, Config, Weight, config_dataclass
+from facegan.config import Config
 from facegan.datainfo import DataInfo
 from facegan.errors import FaceganError
 from facegan.methods.base import Batch, EMASpec, Method, OptimizerSpec, Phase, StepContext
+from facegan.methods.configs import DDPMConfig
 from facegan.methods.diffusion.sampler import (
-    MAX_STEPS,
     DiffusionSampler,
     DiffusionSamplerConfig,
-    Prediction,
-    SamplerKind,
-    Schedule,
     noise_scheduler,
 )
 from facegan.models.base import build_networks
 from facegan.registry import register_objective
-
-
-@config_dataclass
-class DDPMConfig:
-    name: str = "ddpm"
-    num_train_timesteps: Annotated[int, Field(ge=2)] = 1000
-    beta_schedule: Schedule = "linear"
-    prediction_type: Prediction = "epsilon"
-    lr: Annotated[float, Field(gt=0.0)] = 2e-4
-    betas: tuple[Beta, Beta] = (0.9, 0.999)
-    ema_decay: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.999  # 0 = off
-    ema_rampup: Annotated[float, Field(ge=0.0)] = 0.05
-    label_dropout: Annotated[float, Field(ge=0.0, le=1.0)] = 0.1  # for classifier-free guidance
-    # how the run's grids and a saved model sample by default (facegan generate can override)
-    sampler: SamplerKind = "ddim"
-    sampling_steps: Annotated[int, Field(ge=1, le=MAX_STEPS)] = 50
-    guidance: Weight = 1.0
 
 
 def diffusion_loss(prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -125,7 +104,7 @@ class DDPMMethod(Method):
         return {"denoiser": (x, t, c)}
 
 
-@register_objective("ddpm", config=DDPMConfig)
+@register_objective("ddpm")
 def build_ddpm(cfg: DDPMConfig, config: Config, info: DataInfo) -> DDPMMethod:
     return DDPMMethod(cfg, config, info)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import torch
 from pydantic import Field
@@ -21,13 +21,9 @@ from torch import nn
 from facegan.config import Weight, config_dataclass, validate_section
 from facegan.errors import FaceganError
 from facegan.methods.base import Networks, Sampler
+from facegan.methods.configs import MAX_STEPS, Prediction, SamplerKind, Schedule
 from facegan.models.unet import require_diffusers
 from facegan.registry import register_sampler
-
-Schedule = Literal["linear", "cosine"]
-Prediction = Literal["epsilon", "v_prediction"]
-SamplerKind = Literal["ddim", "ddpm"]
-MAX_STEPS = 1000
 
 
 @config_dataclass

@@ -19,13 +19,13 @@ on the interval.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Any
 
 import torch
 from torch import nn
 
 from facegan.conditions import fixed_conditions, shuffled_labels
-from facegan.config import Config, Count, Probability, Weight, config_dataclass
+from facegan.config import Config
 from facegan.datainfo import DataInfo
 from facegan.errors import FaceganError
 from facegan.methods.base import (
@@ -36,6 +36,16 @@ from facegan.methods.base import (
     Phase,
     SamplingModel,
     StepContext,
+)
+from facegan.methods.configs import (  # noqa: F401
+    ACGANConfig,
+    DCGANObjectiveConfig,
+    EmbeddingObjectiveConfig,
+    HingeConfig,
+    LSGANConfig,
+    ObjectiveConfig,
+    WACGANConfig,
+    WGANGPConfig,
 )
 from facegan.methods.gan import losses
 from facegan.methods.gan.critic import TrainingCritic
@@ -56,15 +66,6 @@ PROGRESS_NAMES = {
 def sample_latent(generator: nn.Module, n: int, rng: BatchRandom,
                   device: torch.device) -> torch.Tensor:
     return rng.randn(n, generator.latent_dim).to(device)  # (N, latent)
-
-
-@config_dataclass
-class ObjectiveConfig:
-    """Fields every objective has; variants add theirs."""
-
-    name: str = ""
-    r1_gamma: Weight = 0.0  # R1 weight gamma (the penalty is gamma / 2 * E||grad D(real)||^2)
-    r1_every: Count = 16  # R1 runs on every r1_every-th batch ("lazy regularisation")
 
 
 class GANObjective(Method):
@@ -216,12 +217,6 @@ def require_labels(objective: str, info: DataInfo, kinds: tuple[str, ...]) -> No
 # -- unconditional variants -------------------------------------------------------------------
 
 
-@config_dataclass
-class DCGANObjectiveConfig(ObjectiveConfig):
-    name: str = "dcgan"
-    real_label: Probability = 1.0  # < 1: one-sided label smoothing of the real targets (e.g. 0.9)
-
-
 class NonSaturatingObjective(GANObjective):
     """Binary cross-entropy for the discriminator, the non-saturating generator loss."""
 
@@ -239,15 +234,10 @@ class NonSaturatingObjective(GANObjective):
         return losses.non_saturating_generator_loss(fake_scores)
 
 
-@register_objective("dcgan", config=DCGANObjectiveConfig)
+@register_objective("dcgan")
 def build_dcgan(cfg: DCGANObjectiveConfig, config: Config,
                 info: DataInfo) -> NonSaturatingObjective:
     return NonSaturatingObjective(cfg, config, info)
-
-
-@config_dataclass
-class HingeConfig(ObjectiveConfig):
-    name: str = "hinge"
 
 
 class HingeObjective(GANObjective):
@@ -258,14 +248,9 @@ class HingeObjective(GANObjective):
         return losses.hinge_generator_loss(fake_scores)
 
 
-@register_objective("hinge", config=HingeConfig)
+@register_objective("hinge")
 def build_hinge(cfg: HingeConfig, config: Config, info: DataInfo) -> HingeObjective:
     return HingeObjective(cfg, config, info)
-
-
-@config_dataclass
-class LSGANConfig(ObjectiveConfig):
-    name: str = "lsgan"
 
 
 class LeastSquaresObjective(GANObjective):
@@ -276,15 +261,9 @@ class LeastSquaresObjective(GANObjective):
         return losses.least_squares_generator_loss(fake_scores)
 
 
-@register_objective("lsgan", config=LSGANConfig)
+@register_objective("lsgan")
 def build_lsgan(cfg: LSGANConfig, config: Config, info: DataInfo) -> LeastSquaresObjective:
     return LeastSquaresObjective(cfg, config, info)
-
-
-@config_dataclass
-class WGANGPConfig(ObjectiveConfig):
-    name: str = "wgan_gp"
-    gp_weight: Weight = 10.0
 
 
 class WGANGPObjective(GANObjective):
@@ -311,7 +290,7 @@ class WGANGPObjective(GANObjective):
         return losses.wasserstein_generator_loss(fake_scores)
 
 
-@register_objective("wgan_gp", config=WGANGPConfig)
+@register_objective("wgan_gp")
 def build_wgan_gp(cfg: WGANGPConfig, config: Config, info: DataInfo) -> WGANGPObjective:
     return WGANGPObjective(cfg, config, info)
 
@@ -319,45 +298,21 @@ def build_wgan_gp(cfg: WGANGPConfig, config: Config, info: DataInfo) -> WGANGPOb
 # -- conditional variants ---------------------------------------------------------------------
 
 
-@config_dataclass
-class ACGANConfig(ObjectiveConfig):
-    name: str = "acgan"
-    real_label: Probability = 1.0
-    d_aux_weight: Weight = 1.0  # weight of the classifier loss in the discriminator's loss
-    g_aux_weight: Weight = 1.0  # weight of the classifier loss on fakes in the generator's loss
-    d_aux_on_fake: bool = True  # the discriminator also learns to classify fakes (Odena et al.)
-
-
-@register_objective("acgan", config=ACGANConfig)
+@register_objective("acgan")
 def build_acgan(cfg: ACGANConfig, config: Config, info: DataInfo) -> NonSaturatingObjective:
     require_labels(cfg.name, info, LABELLED)
     return NonSaturatingObjective(cfg, config, info, d_aux_weight=cfg.d_aux_weight,
                                   g_aux_weight=cfg.g_aux_weight, d_aux_on_fake=cfg.d_aux_on_fake)
 
 
-@config_dataclass
-class WACGANConfig(ObjectiveConfig):
-    name: str = "wacgan"
-    gp_weight: Weight = 10.0
-    d_aux_weight: Weight = 1.0
-    g_aux_weight: Weight = 0.1  # Gulrajani et al.'s conditional recipe weighs it down for G
-    d_aux_on_fake: bool = False  # the critic learns classes from real images only
-
-
-@register_objective("wacgan", config=WACGANConfig)
+@register_objective("wacgan")
 def build_wacgan(cfg: WACGANConfig, config: Config, info: DataInfo) -> WGANGPObjective:
     require_labels(cfg.name, info, LABELLED)
     return WGANGPObjective(cfg, config, info, d_aux_weight=cfg.d_aux_weight,
                            g_aux_weight=cfg.g_aux_weight, d_aux_on_fake=cfg.d_aux_on_fake)
 
 
-@config_dataclass
-class EmbeddingObjectiveConfig(ObjectiveConfig):
-    name: str = "embedding"
-    loss: Literal["hinge", "non_saturating"] = "hinge"
-
-
-@register_objective("embedding", config=EmbeddingObjectiveConfig)
+@register_objective("embedding")
 def build_embedding(cfg: EmbeddingObjectiveConfig, config: Config,
                     info: DataInfo) -> GANObjective:
     """For G(z, e) with a projection discriminator: fakes are drawn for the batch's real
