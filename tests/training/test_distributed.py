@@ -104,14 +104,25 @@ def test_two_processes_train_as_one_with_gradient_penalty_and_diffaugment(wgan_r
     assert len(list((two / "tensorboard").iterdir())) == 1  # one writer, rank 0's
 
 
-def test_two_processes_train_an_acgan_with_r1_as_one(tmp_path, mnist_dir):
-    two = overrides(tmp_path, mnist_dir, "two", *ACGAN_R1, "train.batch_size=4",
+def test_two_processes_train_an_acgan_with_r1_as_one_and_evaluate_it_as_one(
+        tmp_path, mnist_dir, trained_classifier):
+    evaluation = ("eval.every=1", "eval.metrics=[fid,acc]", "eval.num_samples=48",
+                  "eval.num_real=48", "eval.best_metric=null",
+                  f"eval.features_weights={trained_classifier.directory}")
+    two = overrides(tmp_path, mnist_dir, "two", *ACGAN_R1, *evaluation, "train.batch_size=4",
                     "train.epochs=1")
     code, output = torchrun(*train_args(two, recipe=ACGAN_CONFIG))
     assert code == 0, output
-    one = single_process(overrides(tmp_path, mnist_dir, "one", *ACGAN_R1, "train.epochs=1"),
-                         recipe=ACGAN_CONFIG)
+    one = single_process(overrides(tmp_path, mnist_dir, "one", *ACGAN_R1, *evaluation,
+                                   "train.epochs=1"), recipe=ACGAN_CONFIG)
     assert_same_training(tmp_path / "MNIST" / "two", one)
+    scores = [{k: v for r in map(json.loads, (run / "metrics.jsonl").read_text().splitlines())
+               for k, v in r.items() if k.startswith("eval/") and isinstance(v, float)
+               and k != "eval/seconds"}
+              for run in (tmp_path / "MNIST" / "two", one)]
+    assert {"eval/fid", "eval/accuracy"} <= scores[0].keys() == scores[1].keys()
+    for key, value in scores[0].items():  # the FID of a one-process evaluation
+        assert value == pytest.approx(scores[1][key], rel=1e-3, abs=1e-4), key
 
 
 DDPM_CONFIG = REPO / "configs" / "mnist_ddpm.yaml"

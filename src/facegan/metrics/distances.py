@@ -51,7 +51,9 @@ def frechet_distance(real: torch.Tensor, fake: torch.Tensor) -> float:
             raise FaceganError(f"FID needs more {name} images than feature dimensions "
                                f"({count} <= {dim}); raise --num-samples above {dim}, or use "
                                "features with fewer dimensions")
-    metric = FrechetInceptionDistance(feature=PassThrough(dim))
+    # sync_on_compute=False: the features given are all there is; under torchrun only the main
+    # process measures, and torchmetrics' default all-gather would wait for the others forever
+    metric = FrechetInceptionDistance(feature=PassThrough(dim), sync_on_compute=False)
     for chunk in real.split(CHUNK):
         metric.update(chunk, real=True)
     for chunk in fake.split(CHUNK):
@@ -73,7 +75,7 @@ def kernel_distance(real: torch.Tensor, fake: torch.Tensor, seed: int = 0,
     with warnings.catch_warnings():  # "saves all features in a buffer": they are small here
         warnings.simplefilter("ignore", UserWarning)
         metric = KernelInceptionDistance(feature=PassThrough(real.shape[1]), subsets=subsets,
-                                         subset_size=subset_size)
+                                         subset_size=subset_size, sync_on_compute=False)
     for chunk in real.split(CHUNK):
         metric.update(chunk, real=True)
     for chunk in fake.split(CHUNK):
