@@ -1,7 +1,8 @@
 """Images per second from a folder of JPEGs: facegan's decoded-image cache vs torchvision.
 
     python benchmarks/data_throughput.py [--folder DIR] [--count 3000] [--size 64] [--epochs 3]
-                                         [--workers 0] [--batch-size 64]
+                                         [--workers 0] [--batch-size 64] [--path-sizes 32 64 128]
+                                         [--path-workers 0 2] [--set KEY=VALUE ...]
 
 Without --folder it writes ``--count`` 178 x 218 JPEGs (CelebA's size; smooth random colours
 plus noise, quality 90) into a temporary folder. Both loaders apply the same transforms
@@ -10,10 +11,12 @@ the same batch size and workers; each epoch reads every image once in a shuffled
 first facegan epoch includes building the cache; the ratio compares the later epochs.
 
 Then the path training takes (`facegan.data.batches.training_batches`: one read per batch,
-flips and the conversion to [-1, 1] on the batch) at 32, 64 and 128 px with 0 and 2 workers,
-its ratio to ImageFolder at ``--size``, and the share of a training step's time that data
-loading takes for the MNIST recipe (the offline 5,000-digit sample) and the CelebA-64 recipe
-(these JPEGs at 64 px; the step timed on random data as benchmarks/train_step.py does).
+flips and the conversion to [-1, 1] on the batch) at ``--path-sizes`` (32, 64 and 128 px) with
+``--path-workers`` (0 and 2) workers, its ratio to ImageFolder at ``--size``, and the share of a
+training step's time that data loading takes for the MNIST recipe (the offline 5,000-digit
+sample) and the CelebA-64 recipe (these JPEGs at 64 px; the step timed on random data as
+benchmarks/train_step.py does); ``--set`` overrides both recipes (model widths, batch size,
+``data.limit``).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from torch.utils.data import DataLoader
 from torchvision.datasets import ImageFolder
 from torchvision.transforms import v2
 
+from facegan.conditions import drawn_labels
 from facegan.config import load_config, validate_section
 from facegan.data.base import build_dataset
 from facegan.data.batches import training_batches
@@ -87,13 +91,14 @@ def folder_dataset(folder: Path, size: int, cache: Path):
     return build_dataset(cfg)
 
 
-def step_share(recipe: Path, dataset) -> None:
+def step_share(recipe: Path, dataset, overrides: list[str]) -> None:
     """The share of a training step of ``recipe`` that reading its batch takes."""
-    cfg = load_config(recipe, ["data.download=false"] if "mnist" in recipe.name else [])
+    cfg = load_config(recipe, overrides)
     n = cfg.train.batch_size
     per_image = 1 / training_path_rate(dataset, n, 0)
+    labels = drawn_labels(dataset, n, seed=0)
     step = sum(seconds / every for seconds, every in
-               phase_seconds(cfg, steps=5, channels=dataset.info.channels).values())
+               phase_seconds(cfg, dataset.info, labels, steps=5).values())
     load = per_image * n
     print(f"{recipe.name:<22} batch {n:3d}: data {1000 * load:6.2f} ms, step "
           f"{1000 * step:7.1f} ms: data loading is {100 * load / (load + step):.2f}% of a step")
@@ -107,6 +112,12 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--workers", type=int, default=0)
     parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--path-sizes", type=int, nargs="+", default=[32, 64, 128],
+                        help="image sizes of the training-path table")
+    parser.add_argument("--path-workers", type=int, nargs="+", default=[0, 2],
+                        help="worker counts of the training-path table")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="override of both recipes of the step share (repeatable)")
     args = parser.parse_args()
 
     scratch = Path(tempfile.mkdtemp(prefix="facegan-bench-"))
@@ -156,19 +167,20 @@ def main() -> None:
 
         print(f"training path (whole batches of {args.batch_size}, flips, [-1, 1]), after "
               "the cache is built:")
-        for size in (32, 64, 128):
+        for size in args.path_sizes:
             sized = folder_dataset(folder, size, scratch / "cache")
-            for workers in (0, 2):
+            for workers in args.path_workers:
                 rate = training_path_rate(sized, args.batch_size, workers)
                 extra = (f"  ({rate / np.median(torchvision_rates):.0f}x ImageFolder at "
                          f"{args.size} px)" if size == args.size else "")
                 print(f"  {size:3d} px, {workers} workers: {rate:9.0f} images/s{extra}",
                       flush=True)
-        mnist = build_dataset(load_config(REPO / "configs" / "mnist_wgan_gp.yaml",
-                                          ["data.download=false"]).data)
-        step_share(REPO / "configs" / "mnist_wgan_gp.yaml", mnist)
+        mnist_recipe = REPO / "configs" / "mnist_wgan_gp.yaml"
+        mnist_overrides = ["data.download=false", *args.set]
+        mnist = build_dataset(load_config(mnist_recipe, mnist_overrides).data)
+        step_share(mnist_recipe, mnist, mnist_overrides)
         step_share(REPO / "configs" / "celeba64_dcgan.yaml",
-                   folder_dataset(folder, 64, scratch / "cache"))
+                   folder_dataset(folder, 64, scratch / "cache"), args.set)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 

@@ -3,6 +3,8 @@
     facegan features train configs/mnist_wgan_gp.yaml        # the classifier, once
     python benchmarks/diffusion_vs_gan.py --minutes 10 30     # 4 runs: 80 CPU-minutes
     python benchmarks/diffusion_vs_gan.py --sampling-only models/MNIST/DDPM
+    python benchmarks/diffusion_vs_gan.py --minutes 10 --set data.download=false \\
+        --ddpm-set model.block_out_channels=[16,32,32]          # offline, a smaller UNet
 
 Each recipe (configs/mnist_wgan_gp.yaml, configs/mnist_ddpm.yaml) is trained from scratch as
 ``facegan train`` in a fresh process under ``--root`` for each budget; when the process has
@@ -11,8 +13,11 @@ quiet 2-core machine 10 CPU-minutes are 5 wall minutes) it gets Ctrl+C, which sa
 checkpoint, and the MNIST classifier reads
 1,000 samples of it (benchmarks/mnist_digit_readout.py's read-out, with the FID between them and
 1,000 real digits in the classifier's features). Then the seconds per image
-of sampling the DDPM at 25, 50 and 250 DDIM steps (and 250 DDPM steps). Prints, never asserts.
-Run it on a quiet machine: other processes change every number.
+of sampling the DDPM at 25, 50 and 250 DDIM steps (and 250 DDPM steps), in batches of
+``--sampling-batch`` (16). Prints, never asserts.
+Run it on a quiet machine: other processes change every number. ``--set`` overrides both
+recipes, ``--gan-set`` and ``--ddpm-set`` one of them (after ``train.max_images=null``, so a
+run given an image budget may end before its CPU-minutes).
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import torch
@@ -46,12 +51,13 @@ def cpu_seconds(pid: int) -> float:
 
 
 def train_for(recipe: Path, minutes: float, root: Path, name: str,
-              clock: Callable[[int], float] = cpu_seconds) -> Path:
-    """Train ``recipe`` until it has used ``minutes`` CPU-minutes, then stop it as Ctrl+C
-    does. Threads wait passively (``OMP_WAIT_POLICY``) so that waiting is not counted."""
+              clock: Callable[[int], float] = cpu_seconds, overrides: Sequence[str] = ()) -> Path:
+    """Train ``recipe`` (with config ``overrides``) until it has used ``minutes`` CPU-minutes,
+    then stop it as Ctrl+C does. Threads wait passively (``OMP_WAIT_POLICY``) so that waiting
+    is not counted."""
+    settings = [f"run.root={root}", f"run.name={name}", "train.max_images=null", *overrides]
     command = [sys.executable, "-m", "facegan", "train", str(recipe), "--no-progress",
-               "--set", f"run.root={root}", "--set", f"run.name={name}",
-               "--set", "train.max_images=null"]
+               *(item for setting in settings for item in ("--set", setting))]
     env = {**os.environ, "OMP_WAIT_POLICY": "PASSIVE"}
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                text=True, env=env)
@@ -86,18 +92,28 @@ def main() -> None:
     parser.add_argument("--classifier", type=Path, default=Path("models/MNIST/features/classifier"))
     parser.add_argument("--num-samples", type=int, default=1000)
     parser.add_argument("--sampling-only", type=Path, default=None, metavar="DDPM_RUN")
+    parser.add_argument("--sampling-batch", type=int, default=16,
+                        help="images per batch of the DDPM sampling timings")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="override of both recipes (repeatable)")
+    parser.add_argument("--gan-set", action="append", default=[], metavar="KEY=VALUE",
+                        help="override of the WGAN-GP recipe (repeatable)")
+    parser.add_argument("--ddpm-set", action="append", default=[], metavar="KEY=VALUE",
+                        help="override of the DDPM recipe (repeatable)")
     args = parser.parse_args()
+    overrides = {"WGAN-GP": [*args.set, *args.gan_set], "DDPM": [*args.set, *args.ddpm_set]}
     print(f"{torch.get_num_threads()} threads, {os.cpu_count()} CPUs, load average "
           f"{os.getloadavg()[0]:.1f}")
     if args.sampling_only is not None:
-        sampling_speed(args.sampling_only)
+        sampling_speed(args.sampling_only, args.sampling_batch)
         return
     classifier, _, _ = load_classifier(args.classifier)
     real = real_digits(args.num_samples, seed=7)
     last_ddpm = None
     for minutes in args.minutes:
         for label, recipe in RECIPES.items():
-            run = train_for(recipe, minutes, args.root, f"{label}_{minutes:g}min")
+            run = train_for(recipe, minutes, args.root, f"{label}_{minutes:g}min",
+                            overrides=overrides[label])
             model, meta = load_model(run)
             images, asked = generated_digits(model, args.num_samples, seed=123)
             print(f"{label:8} {minutes:g} CPU-min (step {meta['step']}): "
@@ -107,7 +123,7 @@ def main() -> None:
                 last_ddpm = run
     if last_ddpm is not None:
         print("DDPM sampling:")
-        sampling_speed(last_ddpm)
+        sampling_speed(last_ddpm, args.sampling_batch)
 
 
 if __name__ == "__main__":

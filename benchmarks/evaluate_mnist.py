@@ -26,7 +26,7 @@ from facegan.metrics.precision_recall import precision_recall
 from facegan.metrics.run_evaluation import CACHE_DIR, evaluate_path
 from facegan.metrics.streams import collect, real_batches, real_indices
 from facegan.runs import RunDir
-from facegan.training import Trainer
+from facegan.training.trainer import Trainer
 
 CONFIG = Path(__file__).resolve().parents[1] / "configs" / "mnist_wgan_gp.yaml"
 
@@ -37,6 +37,8 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=1, help="GAN training epochs")
     parser.add_argument("--classifier-epochs", type=int, default=3)
     parser.add_argument("--classifier-width", type=int, default=16)
+    parser.add_argument("--classifier-features", type=int, default=128,
+                        help="feature dimensions (FID needs more images than these)")
     parser.add_argument("--width", type=int, default=32, help="generator/critic width")
     parser.add_argument("--num-samples", type=int, nargs="+", default=[1000, 5000])
     parser.add_argument("--metrics", default="fid,kid,pr")
@@ -53,7 +55,8 @@ def main() -> None:
     classifier_dir = features_root_for(config) / "classifier"
     if not (classifier_dir / "classifier.safetensors").is_file():
         report = train_classifier(config, epochs=args.classifier_epochs,
-                                  width=args.classifier_width, progress=False)
+                                  width=args.classifier_width,
+                                  feature_dim=args.classifier_features, progress=False)
         print(f"classifier: validation accuracy {report.validation_accuracy:.4f} "
               f"({report.num_train} train / {report.num_validation} held out), "
               f"{report.seconds:.0f} s")

@@ -42,9 +42,11 @@ def readout(classifier: torch.nn.Module, images: torch.Tensor,
     text = (f"{100 * sure.float().mean():.1f}% read with p>0.9, "
             f"{100 * (confidence > 0.5).float().mean():.1f}% with p>0.5; "
             f"p>0.9 per digit 0-9: {' '.join(map(str, per_digit))}")
-    if asked is not None:
+    if asked is not None and sure.any():
         hits = (digit[sure] == asked[sure]).float().mean()
         text += f"; {100 * hits:.1f}% of the p>0.9 reads are the asked digit"
+    elif asked is not None:
+        text += "; no p>0.9 read to compare with the asked digit"
     return text
 
 
@@ -57,8 +59,9 @@ def classifier_fid(classifier: torch.nn.Module, real: torch.Tensor,
 
 
 def real_digits(n: int, seed: int) -> torch.Tensor:
-    """``n`` MNIST digits of the offline sample, drawn from ``seed``."""
-    dataset = build_dataset(load_config(CONFIG).data)
+    """``n`` MNIST digits drawn from ``seed``: of data/MNIST when its files are there, else of
+    the offline sample (never a download)."""
+    dataset = build_dataset(load_config(CONFIG, ["data.download=false"]).data)
     picks = torch.randperm(len(dataset), generator=torch.Generator().manual_seed(seed))
     return torch.stack([dataset[i][0] for i in picks[:n].tolist()])
 

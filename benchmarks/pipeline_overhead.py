@@ -23,7 +23,7 @@ import yaml
 
 from facegan.config import apply_overrides, config_from_dict, read_yaml
 from facegan.pipelines import run_pipeline
-from facegan.training import Trainer
+from facegan.training.trainer import Trainer
 
 QUIET = ["log.tensorboard=false", "log.histograms=false", "log.progress=false"]
 

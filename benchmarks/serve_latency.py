@@ -1,10 +1,13 @@
 """Latency of POST /api/generate through a real uvicorn server on 127.0.0.1, PyTorch vs ONNX.
 
-The generator is a 64-px DCGAN with the default config (latent 100, widths 512..64, batch norm),
-UNTRAINED: latency does not depend on the weights. Prints the median and 90th percentile of the
-wall time per request (client side, including HTTP and PNG encoding) and of the model call alone.
+The generator is a 64-px DCGAN with the default config (latent 100, widths 512..64, batch norm;
+``--width`` sets the last block's width, 64 by default), UNTRAINED: latency does not depend on
+the weights. Prints the median and 90th percentile of the wall time per request (client side,
+including HTTP and PNG encoding) and of the model call alone, for one image and for a grid of
+``--grid`` images.
 
     OMP_NUM_THREADS=1 python benchmarks/serve_latency.py [--repeats 20] [--threads 1]
+                                                         [--width 64] [--grid 64]
 """
 
 from __future__ import annotations
@@ -68,11 +71,14 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=20)
     parser.add_argument("--threads", type=int, default=None,
                         help="torch/onnxruntime threads (default: torch's, from OMP_NUM_THREADS)")
+    parser.add_argument("--width", type=int, default=DCGANConfig().g_width,
+                        help="generator width (channels of its last block)")
+    parser.add_argument("--grid", type=int, default=64, help="images in the grid request")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    config = DCGANConfig()
+    config = DCGANConfig(g_width=args.width)
     with tempfile.TemporaryDirectory() as tmp:
         generator_dir = Path(tmp) / "generator"
         generator_dir.mkdir()
@@ -83,7 +89,7 @@ def main() -> None:
         models = [load_served_model("pytorch", generator_dir, torch.device("cpu")),
                   load_served_model("onnx", export.path, torch.device("cpu"))]
         params = sum(p.numel() for p in generator.parameters())
-        print(f"64-px DCGAN generator, default config, untrained: {params / 1e6:.2f} M "
+        print(f"64-px DCGAN generator, width {args.width}, untrained: {params / 1e6:.2f} M "
               f"parameters; {torch.get_num_threads()} thread(s); CPU count {os.cpu_count()}; "
               f"load average {os.getloadavg()[0]:.1f}")
         print(f"ONNX export matches PyTorch within {export.max_abs_difference:.1e}")
@@ -91,7 +97,7 @@ def main() -> None:
         try:
             with httpx2.Client(base_url=url, timeout=120) as http:
                 for model in models:
-                    for n in (1, 64):
+                    for n in (1, args.grid):
                         repeats = args.repeats if n == 1 else max(3, args.repeats // 4)
                         z = latent_noise(n, model.latent_dim, seeded(0), None)
 
@@ -102,8 +108,8 @@ def main() -> None:
 
                         api = timed(request, repeats)
                         call = timed(lambda model=model, z=z: model.run(z, None), repeats)
-                        what = "1 image     " if n == 1 else "64-image grid"
-                        print(f"{model.name:8s} {what}  API: {percentiles(api)}")
+                        what = "1 image" if n == 1 else f"{n}-image grid"
+                        print(f"{model.name:8s} {what:13s}  API: {percentiles(api)}")
                         print(f"{'':8s} {'':13s}  model call alone: {percentiles(call)}")
         finally:
             server.should_exit = True
