@@ -71,19 +71,23 @@ def test_a_generator_built_without_conditioning_takes_no_condition_whatever_its_
     assert not gan_model(Conditional(), DataInfo("X", 8, 1)).conditional  # no labels to take
 
 
-@pytest.mark.parametrize("name, content", [
-    ("e.npy", b"\x93NUMPY garbage"),  # a damaged header
-    ("e.pt", b"not a zip archive"),
-    ("e.npy", None),  # an array of strings
+UNREADABLE = r"embedding file .* cannot be read \(.*\); write it again"
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("e.npy", b"\x93NUMPY garbage", UNREADABLE),  # a damaged header
+    ("e.npy", b"PK\x03\x04 a zip", r"cannot be read \(no NumPy header"),
+    ("e.pt", b"not a zip archive", r"embedding file .* is not a tensor facegan can load safely "
+                                   r"\(a damaged file.*save the embeddings with torch.save"),
+    ("e.npy", None, UNREADABLE),  # an array of strings
 ])
-def test_a_damaged_embedding_file_is_one_line(tmp_path, name, content):
+def test_a_damaged_embedding_file_is_one_line(tmp_path, name, content, message):
     path = tmp_path / name
     if content is None:
         np.save(path, np.array(["a", "b"]))
     else:
         path.write_bytes(content)
-    with pytest.raises(FaceganError, match=r"embedding file .* cannot be read \(.*\); write "
-                                           "it again") as caught:
+    with pytest.raises(FaceganError, match=message) as caught:
         load_embeddings(path)
     assert "\n" not in str(caught.value)
 

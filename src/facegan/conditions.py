@@ -17,6 +17,7 @@ unconditional models take ``c=None``. `ConditionSpec` is that description, read 
 from __future__ import annotations
 
 import pickle
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -271,15 +272,25 @@ def load_embeddings(path: Path) -> torch.Tensor:
         raise FaceganError(f"embedding file {path} not found")
     try:
         if path.suffix == ".npy":
+            with path.open("rb") as file:  # else numpy suggests loading it as a pickle
+                if file.read(6) != b"\x93NUMPY":
+                    raise ValueError("no NumPy header: not a .npy array")
             array = np.load(path, allow_pickle=False)
             if array.dtype.kind not in "fiu":
                 raise ValueError(f"a {array.dtype} array, not numbers")
             return torch.from_numpy(array).float()
         if path.suffix == ".pt":
-            value = torch.load(path, weights_only=True, map_location="cpu")
+            with warnings.catch_warnings():  # torch's notes on a foreign pickle's protocol
+                warnings.simplefilter("ignore")
+                value = torch.load(path, weights_only=True, map_location="cpu")
             if isinstance(value, torch.Tensor):
                 return value.float()
-    except (OSError, ValueError, EOFError, RuntimeError, pickle.UnpicklingError) as exc:
+    except pickle.UnpicklingError:
+        raise FaceganError(f"embedding file {path} is not a tensor facegan can load safely (a "
+                           "damaged file, or one holding other Python objects); save the "
+                           "embeddings with torch.save(tensor, path), or as a .npy array"
+                           ) from None
+    except (OSError, ValueError, EOFError, RuntimeError) as exc:
         first = first_line(exc)
         raise FaceganError(f"embedding file {path} cannot be read ({first}); write it again, "
                            "e.g. with facegan data faces --embed") from None

@@ -151,34 +151,34 @@ def load_config(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -
     return config_from_dict(apply_overrides(read_yaml(path), overrides))
 
 
-def read_yaml(path: str | Path) -> dict[str, Any]:
+def read_yaml(path: str | Path, what: str = "config file",
+              fix: str = "pass a YAML recipe such as configs/mnist_wgan_gp.yaml",
+              keys: str = f"sections ({', '.join(SECTIONS)})") -> dict[str, Any]:
+    """The mapping in the YAML file ``path``; a missing, binary, invalid or non-mapping file is
+    one line naming it as ``what`` and saying what to do (``fix``; ``keys``: what it maps)."""
     path = Path(path)
     if path.is_dir():
-        raise FaceganError(f"config file {path} is a folder; pass a YAML file such as "
-                           "configs/mnist_wgan_gp.yaml")
+        raise FaceganError(f"{what} {path} is a folder; {fix}")
     if not path.is_file():
-        raise FaceganError(f"config file {path} not found; pass a YAML file such as "
-                           "configs/mnist_wgan_gp.yaml")
+        raise FaceganError(f"{what} {path} not found; {fix}")
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        raise FaceganError(f"config file {path} is not UTF-8 text (a binary file?); pass a "
-                           "YAML recipe such as configs/mnist_wgan_gp.yaml") from None
+        raise FaceganError(f"{what} {path} is not UTF-8 text (a binary file?); {fix}") from None
     except OSError as exc:
-        raise FaceganError(f"cannot read config file {path} ({exc.strerror or exc}); check "
+        raise FaceganError(f"cannot read {what} {path} ({exc.strerror or exc}); check "
                            "its permissions") from None
     try:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise FaceganError(f"config file {path} is not valid YAML{where}: "
+        raise FaceganError(f"{what} {path} is not valid YAML{where}: "
                            f"{getattr(exc, 'problem', exc)}") from None
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
-        raise FaceganError(f"config file {path} must be a mapping of sections "
-                           f"({', '.join(SECTIONS)})")
+        raise FaceganError(f"{what} {path} must be a mapping of {keys}")
     return raw
 
 
@@ -193,7 +193,7 @@ def apply_overrides(raw: dict[str, Any], overrides: list[str] | tuple[str, ...])
                                "(e.g. --set train.epochs=3)")
         parts = key.split(".")
         if parts[0] not in SECTIONS:
-            raise FaceganError(f"unknown config section {parts[0]!r} in --set {item}; "
+            raise FaceganError(f"unknown config section {parts[0]!r} in --set {item!r}; "
                                f"valid sections: {', '.join(SECTIONS)}")
         try:
             value = yaml.safe_load(text) if text.strip() else None
@@ -203,7 +203,7 @@ def apply_overrides(raw: dict[str, Any], overrides: list[str] | tuple[str, ...])
         for depth, part in enumerate(parts[:-1]):
             child = node.setdefault(part, {})
             if not isinstance(child, dict):
-                raise FaceganError(f"--set {item}: {'.'.join(parts[:depth + 1])} is a value, "
+                raise FaceganError(f"--set {item!r}: {'.'.join(parts[:depth + 1])} is a value, "
                                    "not a section")
             node = child
         node[parts[-1]] = value

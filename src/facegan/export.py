@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import io
 import json
-import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +27,7 @@ from torch import nn
 
 from facegan.errors import FaceganError
 from facegan.methods.base import SamplingModel
+from facegan.runs import atomic_file
 
 Format = Literal["onnx", "torchscript"]
 META_KEY = "facegan.generator"
@@ -61,16 +62,18 @@ def export_model(model: SamplingModel, meta: dict[str, Any], fmt: Format,
     """Write ``model``'s export module (eval mode, CPU) to ``out`` in ``fmt`` and check it
     against PyTorch at another batch size. A GAN exports its generator; a diffusion model its
     denoiser, whose sampling loop `facegan serve` runs around onnxruntime."""
+    if out.is_dir():
+        raise FaceganError(f"--out {out} is a folder; name the file to write, e.g. "
+                           f"{out / ('generator.onnx' if fmt == 'onnx' else 'generator.pt')}")
     model.to(torch.device("cpu"))
     module = model.sampler.export_module(model.networks).eval()
     description = json.dumps(export_meta(model, meta))
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp")
     check_inputs = tuple(example_inputs(model, CHECK_BATCH).values())
     trace = example_inputs(model, TRACE_BATCH)
     with torch.no_grad():
         expected = module(*check_inputs)
-    try:
+    with atomic_file(out) as tmp:  # put in place only once it has passed the check
         if fmt == "onnx":
             _write_onnx(module, trace, description, tmp, model.sampler.export_output)
             actual = _run_onnx(tmp, check_inputs)
@@ -84,9 +87,6 @@ def export_model(model: SamplingModel, meta: dict[str, Any], fmt: Format,
         if not difference <= TOLERANCE:
             raise FaceganError(f"the {fmt} export differs from PyTorch by {difference:.2e} "
                                f"(tolerance {TOLERANCE:.0e}); try the other --format")
-        os.replace(tmp, out)
-    finally:
-        tmp.unlink(missing_ok=True)
     return ExportResult(out, fmt, difference)
 
 
@@ -129,7 +129,11 @@ def _write_torchscript(module: nn.Module, inputs: tuple[torch.Tensor, ...], desc
                        path: Path) -> None:
     with _quiet_torchscript():
         traced = torch.jit.trace(module, inputs)
-        torch.jit.save(traced, str(path), _extra_files={TORCHSCRIPT_META_FILE: description})
+        # saved to memory and written by Python: torch.jit.save's own file writer aborts the
+        # process on a full disk
+        buffer = io.BytesIO()
+        torch.jit.save(traced, buffer, _extra_files={TORCHSCRIPT_META_FILE: description})
+    path.write_bytes(buffer.getbuffer())
 
 
 @contextlib.contextmanager

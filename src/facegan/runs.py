@@ -17,6 +17,7 @@ Layout of ``<root>/<Dataset>/<Model>/``::
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import shutil
 from collections.abc import Iterator
@@ -96,10 +97,29 @@ class RunDir:
             folder.mkdir(parents=True, exist_ok=True)
 
 
+@contextlib.contextmanager
+def atomic_file(path: Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``path`` (same suffix, so writers that go by it work); on
+    success it replaces ``path`` in one rename, on failure it is removed. A full disk or a
+    crash leaves the old file whole, never a truncated one; an error names ``path``."""
+    path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+    tmp = path.with_name(f".{path.stem}.tmp-{os.getpid()}{path.suffix}")
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        if isinstance(exc, OSError) and exc.errno and exc.filename in (None, str(tmp)):
+            raise OSError(exc.errno, exc.strerror, str(path)) from exc  # the file it was for
+        raise
+
+
 def atomic_write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(text)
-    os.replace(tmp, path)
+    with atomic_file(path) as tmp:
+        tmp.write_text(text)
 
 
 @contextlib.contextmanager
@@ -114,8 +134,10 @@ def atomic_directory(final: Path) -> Iterator[Path]:
     tmp.mkdir(parents=True)
     try:
         yield tmp
-    except BaseException:
+    except BaseException as exc:
         shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(exc, OSError) and exc.errno and exc.filename is None:  # (a failed write)
+            raise OSError(exc.errno, exc.strerror, str(final)) from exc
         raise
     old = final.with_name(f".{final.name}.old-{os.getpid()}")
     if final.exists():

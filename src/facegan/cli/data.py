@@ -37,7 +37,7 @@ def data_inspect(
     overrides: Overrides = None,
     grid: Annotated[Path, typer.Option(help="Where to save a grid of real images.")]
     = Path("real_images.png"),
-    n: Annotated[int, typer.Option("-n", help="Images in the grid.")] = 64,
+    n: Annotated[int, typer.Option("-n", min=1, help="Images in the grid.")] = 64,
 ) -> None:
     """Print counts, image sizes, channels, label statistics and skipped files; save a grid.
 
@@ -45,8 +45,9 @@ def data_inspect(
     """
     from facegan.data.base import build_dataset
     from facegan.data.inspect import data_section_for, describe
-    from facegan.viz.grids import save_real_grid
+    from facegan.viz.grids import check_picture_path, save_real_grid
 
+    check_picture_path(grid, "--grid")
     data_config = data_section_for(path, overrides or [])
     dataset = build_dataset(data_config)
     for line in describe(dataset, data_config):
@@ -79,10 +80,10 @@ app.add_typer(features_app, name="features")
 def features_train(
     config: Annotated[Path, typer.Argument(help="YAML recipe whose data section is used.")],
     overrides: Overrides = None,
-    epochs: Annotated[int, typer.Option(help="Training epochs.")] = 3,
-    width: Annotated[int, typer.Option(help="Channels of the first convolution.")] = 16,
-    feature_dim: Annotated[int, typer.Option(help="Feature dimension (FID needs more images "
-                                                  "than this).")] = 128,
+    epochs: Annotated[int, typer.Option(min=1, help="Training epochs.")] = 3,
+    width: Annotated[int, typer.Option(min=1, help="Channels of the first convolution.")] = 16,
+    feature_dim: Annotated[int, typer.Option(min=1, help="Feature dimension (FID needs more "
+                                                         "images than this).")] = 128,
     out: Annotated[Optional[Path], typer.Option(help="Output folder (default models/<Dataset>/"
                                                      "features/classifier).")] = None,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from facegan.cli.app import Overrides, app
+from facegan.cli.app import MAX_SEED, Overrides, app, device_option
 from facegan.errors import FaceganError
 
 
@@ -18,9 +18,9 @@ def evaluate(
     = "fid,kid,pr",
     features: Annotated[str, typer.Option(help="Feature extractor: classifier, inception, "
                                                "face.")] = "classifier",
-    num_samples: Annotated[int, typer.Option(help="Generated images.")] = 1000,
-    num_real: Annotated[Optional[int], typer.Option(help="Real images (default: as many as "
-                                                         "--num-samples).")] = None,
+    num_samples: Annotated[int, typer.Option(min=1, help="Generated images.")] = 1000,
+    num_real: Annotated[Optional[int], typer.Option(min=1, help="Real images (default: as many "
+                                                                "as --num-samples).")] = None,
     json_out: Annotated[Optional[Path], typer.Option("--json", help="Write the results here.")]
     = None,
     inception_weights: Annotated[Optional[Path], typer.Option(
@@ -36,11 +36,12 @@ def evaluate(
     config: Annotated[Optional[Path], typer.Option(help="Config for the real data (default: "
                                                         "the run's config.yaml).")] = None,
     overrides: Overrides = None,
-    batch_size: Annotated[int, typer.Option(help="Images per batch.")] = 64,
-    seed: Annotated[int, typer.Option(help="Picks real images, noise and conditions.")] = 0,
+    batch_size: Annotated[int, typer.Option(min=1, help="Images per batch.")] = 64,
+    seed: Annotated[int, typer.Option(min=0, max=MAX_SEED,
+                                      help="Picks real images, noise and conditions.")] = 0,
     cache: Annotated[bool, typer.Option(help="Cache real-image features in "
                                              "models/<Dataset>/.fidcache.")] = True,
-    device: Annotated[str, typer.Option(help="cpu or cuda.")] = "cpu",
+    device: Annotated[str, typer.Option(help="cpu or cuda.", callback=device_option)] = "cpu",
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
     sampling_steps: Annotated[Optional[int], typer.Option(
         help="diffusion: denoising steps (default: the model's).")] = None,
@@ -52,6 +53,7 @@ def evaluate(
 
     from facegan.metrics.evaluate import EvalSettings, format_table, parse_metrics
     from facegan.metrics.run_evaluation import evaluate_path
+    from facegan.runs import atomic_write_text
 
     if condition not in ("auto", "none", "labels", "embedding"):
         raise FaceganError(f"--condition {condition!r}: choose auto, none, labels or embedding")
@@ -67,7 +69,7 @@ def evaluate(
     typer.echo(f"({result.seconds:.1f} s)")
     if json_out is not None:
         json_out.parent.mkdir(parents=True, exist_ok=True)
-        json_out.write_text(json.dumps(result.to_dict(), indent=2) + "\n")
+        atomic_write_text(json_out, json.dumps(result.to_dict(), indent=2) + "\n")
         typer.echo(f"wrote {json_out}")
 
 

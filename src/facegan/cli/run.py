@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from facegan.cli.app import Overrides, app
+from facegan.cli.app import MAX_SEED, Overrides, app, device_option
 from facegan.errors import FaceganError
 
 
@@ -61,7 +61,8 @@ def generate(
                                                       "samples.png, or <mode>.png).")] = None,
     out_dir: Annotated[Optional[Path], typer.Option(help="grid mode: write each image as a "
                                                          "PNG here.")] = None,
-    seed: Annotated[int, typer.Option(help="Noise seed; the same seed gives the same images.")]
+    seed: Annotated[int, typer.Option(min=0, max=MAX_SEED,
+                                      help="Noise seed; the same seed gives the same images.")]
     = 0,
     label: Annotated[Optional[list[str]], typer.Option(
         help="A label name (repeatable): the class of every image, or the attributes switched "
@@ -69,7 +70,8 @@ def generate(
     attr: Annotated[Optional[str], typer.Option(help="change-attr: the attribute to change.")]
     = None,
     steps: Annotated[int, typer.Option(help="change-attr / interpolate: columns.")] = 8,
-    end_seed: Annotated[Optional[int], typer.Option(help="interpolate: seed of the end noise "
+    end_seed: Annotated[Optional[int], typer.Option(min=0, max=MAX_SEED,
+                                                    help="interpolate: seed of the end noise "
                                                          "(default --seed + 1).")] = None,
     method: Annotated[str, typer.Option(help="interpolate: slerp (stays on the Gaussian "
                                              "shell) or lerp (straight line).")] = "slerp",
@@ -77,7 +79,7 @@ def generate(
                                                      "next to the picture, .gif).")] = None,
     embedding: Annotated[Optional[Path], typer.Option(
         help="embedding: a .npy or .pt file of shape (E, D) or (D,).")] = None,
-    device: Annotated[str, typer.Option(help="cpu or cuda.")] = "cpu",
+    device: Annotated[str, typer.Option(help="cpu or cuda.", callback=device_option)] = "cpu",
     sampling_steps: Annotated[Optional[int], typer.Option(
         help="diffusion: denoising steps (default: the model's, e.g. 50).")] = None,
     sampler: Annotated[Optional[str], typer.Option(help="diffusion: ddim or ddpm.")] = None,
@@ -89,10 +91,15 @@ def generate(
     import torch
 
     from facegan.conditions import load_embeddings
+    from facegan.runs import atomic_file
     from facegan.sampling import generation, load_model
+    from facegan.viz.grids import check_picture_path
     from facegan.viz.modes import draw_rows, save_interpolation_gif
 
     _check_generate_options(generation.MODES, mode, method, out_dir, device)
+    for option, target in (("--grid", grid), ("--gif", gif)):
+        if target is not None:
+            check_picture_path(target, option)
     n = generation.default_count(mode) if n is None else n
     model = load_model(path)[0].with_options(steps=sampling_steps, sampler=sampler,
                                               guidance=guidance)
@@ -106,7 +113,8 @@ def generate(
                                 embeddings=load_embeddings(embedding) if embedding else None)
     picture = grid or Path(f"{mode}.png")
     picture.parent.mkdir(parents=True, exist_ok=True)
-    draw_rows(rows).save(picture)
+    with atomic_file(picture) as tmp:
+        draw_rows(rows).save(tmp)
     typer.echo(f"wrote {len(rows.row_labels)} rows of {rows.images.shape[1]} images to "
                f"{picture}")
     if mode == "interpolate":
@@ -142,8 +150,9 @@ def _write_grid(images, grid: Path | None, out_dir: Path | None) -> None:
 @app.command()
 def report(
     run: Annotated[Path, typer.Argument(help="Run directory, e.g. models/MNIST/WGAN_GP.")],
-    seed: Annotated[int, typer.Option(help="Seed of the generated pictures.")] = 0,
-    device: Annotated[str, typer.Option(help="cpu or cuda.")] = "cpu",
+    seed: Annotated[int, typer.Option(min=0, max=MAX_SEED,
+                                      help="Seed of the generated pictures.")] = 0,
+    device: Annotated[str, typer.Option(help="cpu or cuda.", callback=device_option)] = "cpu",
 ) -> None:
     """Write RUN/report.html: config, metrics, curves, samples, all pictures embedded."""
     import torch

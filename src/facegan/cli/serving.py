@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from facegan.cli.app import app
+from facegan.cli.app import app, device_option
 from facegan.errors import FaceganError
 
 
@@ -19,10 +19,11 @@ def serve(
         "--model", "-m", metavar="NAME=PATH", help="Serve several models (repeatable).")] = None,
     host: Annotated[str, typer.Option(help="Address to bind; 0.0.0.0 exposes the server to "
                                            "the network.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
     queue_limit: Annotated[int, typer.Option(help="Generation requests allowed to wait at "
                                                   "once; more get 503.")] = 16,
-    device: Annotated[str, typer.Option(help="cpu or cuda (PyTorch models).")] = "cpu",
+    device: Annotated[str, typer.Option(help="cpu or cuda (PyTorch models).",
+                                        callback=device_option)] = "cpu",
 ) -> None:
     """Serve a web page and REST API that generate images (needs the serve extra)."""
     import torch

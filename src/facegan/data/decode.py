@@ -80,7 +80,7 @@ def decode_files(files: list[Path], root: Path, transform: ImageTransform,
     results = cached.results
     decoded = DecodedFiles(cached.images, cached.path, np.asarray(results["kept"], np.int64),
                            [tuple(item) for item in results["skipped"]], results["source_sizes"])
-    if decoded.skipped:
+    if decoded.skipped and len(decoded.kept):  # (none kept: the error below names one)
         first = "; ".join(f"{path} ({reason})" for path, reason in decoded.skipped[:MAX_REPORTED])
         more = len(decoded.skipped) - MAX_REPORTED
         log.warning("skipped %d unreadable file(s) of %d in %s: %s%s", len(decoded.skipped),

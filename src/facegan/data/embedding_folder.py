@@ -44,6 +44,9 @@ def build_embedding_folder(cfg: EmbeddingFolderConfig) -> DecodedImageDataset:
     if IMAGE_COLUMN not in table:
         raise FaceganError(f"{manifest_path} has no '{IMAGE_COLUMN}' column; {hint}")
     try:
+        with embeddings_path.open("rb") as file:  # else numpy suggests loading it as a pickle
+            if file.read(6) != b"\x93NUMPY":
+                raise ValueError("no NumPy header: not a .npy array")
         embeddings = np.load(embeddings_path, allow_pickle=False)
     except (OSError, ValueError) as exc:
         raise FaceganError(f"cannot read {embeddings_path} ({exc}); {hint}") from None

@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -213,6 +214,18 @@ def write_image_folder(
     """
     _check_args(n, size, seed, num_identities, images_per_identity, start=0)
     out = Path(out_dir)
+    is_new = not out.exists()
+    try:
+        return _write_folder(out, n, size, seed, num_identities, images_per_identity,
+                             chunk_size, progress)
+    except OSError:  # a full disk, no permission: leave no half-made folder of ours behind
+        if is_new:
+            shutil.rmtree(out, ignore_errors=True)
+        raise
+
+
+def _write_folder(out: Path, n: int, size: int, seed: int, num_identities: int | None,
+                  images_per_identity: int | None, chunk_size: int, progress: bool) -> Path:
     _prepare_folder(out)
     recipe = {
         "format": FORMAT_NAME,
@@ -287,8 +300,12 @@ def _csv_text(rows: list[list]) -> str:
 def _write_atomically(path: Path, text: str) -> None:
     """Readers see the old file or the whole new one, never a half-written file."""
     temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(text)
-    os.replace(temporary, path)
+    try:
+        temporary.write_text(text)
+        os.replace(temporary, path)
+    except OSError:
+        temporary.unlink(missing_ok=True)
+        raise
 
 
 def _is_int(value) -> bool:

@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file
+from safetensors.torch import save as safetensors_bytes
 from torch import nn
 
 from facegan.config import validate_section
@@ -41,8 +42,10 @@ def weights_file(directory: Path, network: str) -> Path:
 
 
 def save_weights(path: Path, module: nn.Module) -> None:
-    save_file({k: v.detach().cpu().contiguous() for k, v in module.state_dict().items()},
-              str(path))
+    # serialized in memory and written by Python: a full disk is then an OSError saying so,
+    # not a SafetensorError from deep inside the writer
+    tensors = {k: v.detach().cpu().contiguous() for k, v in module.state_dict().items()}
+    path.write_bytes(safetensors_bytes(tensors))
 
 
 def save_model(directory: Path, sampler: Sampler, networks: Mapping[str, nn.Module],
@@ -95,7 +98,28 @@ def read_meta(directory: Path) -> dict[str, Any]:
         meta = {**LEGACY_FORMATS[meta["format"]], **meta, "format": FORMAT}
     if meta.get("format") != FORMAT:
         raise FaceganError(f"{meta_path} is not a facegan generator description")
+    broken = _broken_entry(meta)
+    if broken is not None:
+        raise FaceganError(f"{meta_path} is damaged (its {broken!r} entry is missing or wrong); "
+                           "use an earlier checkpoint (saved_models/checkpoint_*) or the run's "
+                           "saved_models/generator/")
     return meta
+
+
+def _broken_entry(meta: dict[str, Any]) -> str | None:
+    """The first entry of a description that loading needs and that is missing or of the
+    wrong type (a hand-edited or half-written generator.json)."""
+    for key, kind in (("sampler", dict), ("networks", list), ("model", dict), ("data", dict)):
+        if not isinstance(meta.get(key), kind):
+            return key
+    for key in ("sampler", "model"):
+        if "name" not in meta[key]:
+            return f"{key}.name"
+    try:
+        DataInfo.from_dict(meta["data"])
+    except (TypeError, ValueError):
+        return "data"
+    return None
 
 
 def build_sampler(meta: Mapping[str, Any]) -> Sampler:

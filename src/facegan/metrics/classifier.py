@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 import torch
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file
+from safetensors.torch import save as safetensors_bytes
 from torch import nn
 from torchvision.transforms.v2 import functional as TF
 
@@ -24,6 +25,7 @@ from facegan.datainfo import DataInfo
 from facegan.errors import FaceganError
 from facegan.metrics.extractors import FeatureExtractor, FeaturesConfig
 from facegan.registry import register_feature_extractor
+from facegan.runs import atomic_file
 
 WEIGHTS = "classifier.safetensors"
 META = "classifier.json"
@@ -84,9 +86,11 @@ def save_classifier(directory: Path, model: FeatureClassifier, spec: ClassifierS
     """Write ``classifier.safetensors`` and ``classifier.json`` (spec + training record)."""
     directory.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
-    save_file(state, str(directory / WEIGHTS))
     meta = {"format": FORMAT, **asdict(spec), "label_names": list(spec.label_names), **extra}
-    (directory / META).write_text(json.dumps(meta, indent=2) + "\n")
+    # both files are put in place only once both are written: a full disk leaves the old pair
+    with atomic_file(directory / WEIGHTS) as weights, atomic_file(directory / META) as info:
+        weights.write_bytes(safetensors_bytes(state))  # a full disk: an OSError saying so
+        info.write_text(json.dumps(meta, indent=2) + "\n")
 
 
 def load_classifier(directory: Path) -> tuple[FeatureClassifier, ClassifierSpec, dict[str, Any]]:

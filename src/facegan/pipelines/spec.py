@@ -84,7 +84,14 @@ def _expand(slot: str, value: Any) -> Any:
 
 def load_pipeline(path: Path | None) -> PipelineConfig:
     """Read and validate a pipeline file; None gives the default pipeline."""
-    return PipelineConfig() if path is None else pipeline_from_dict(read_yaml(path))
+    if path is None:
+        return PipelineConfig()
+    raw = read_yaml(path, "pipeline file", "pass a pipeline file such as "
+                    "configs/pipelines/default.yaml", "keys (retries, stages)")
+    try:
+        return pipeline_from_dict(raw)
+    except FaceganError as exc:  # name the file: a run's config passed as --pipeline, say
+        raise FaceganError(f"pipeline file {path}: {exc}") from None
 
 
 def find_pipeline_file(config_path: Path, explicit: Path | None) -> Path | None:

@@ -179,10 +179,18 @@ def _training(meta: dict[str, Any]) -> dict[str, Any]:
 
 
 def _last_metrics(generator_dir: Path) -> dict[str, Any]:
-    """The last line of the run's metrics.jsonl (generator dir -> saved_models -> run)."""
+    """The last whole record of the run's metrics.jsonl (generator dir -> saved_models ->
+    run)."""
     for folder in (generator_dir, *list(generator_dir.parents)[:2]):
         metrics_file = folder / "metrics.jsonl"
         if metrics_file.is_file():
-            lines = metrics_file.read_text().strip().splitlines()
-            return json.loads(lines[-1]) if lines else {}
+            lines = metrics_file.read_text(encoding="utf-8", errors="replace").splitlines()
+            for line in reversed(lines):  # a torn last line (a crash mid-write) is skipped
+                try:
+                    record = json.loads(line)
+                except json.JSONDecodeError:
+                    continue
+                if isinstance(record, dict):
+                    return record
+            return {}
     return {}

@@ -15,6 +15,7 @@ needs.
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
 import pickle
 import shutil
@@ -80,9 +81,10 @@ def save_checkpoint(saved_models: Path, *, config: Config, info: DataInfo, sampl
                     save_weights(weights_file(tmp, name), averages[name])
             elif name not in sampler.networks:
                 save_weights(weights_file(tmp, name), module)
+        state = io.BytesIO()  # written by Python: a full disk is an OSError, not a C++ one
         torch.save({"optimizers": {k: o.state_dict() for k, o in optimizers.items()},
-                    "rng": rng_state, "grad_scalers": grad_scalers or {}},
-                   tmp / "training_state.pt")
+                    "rng": rng_state, "grad_scalers": grad_scalers or {}}, state)
+        (tmp / "training_state.pt").write_bytes(state.getbuffer())
         (tmp / "checkpoint.json").write_text(json.dumps(dataclasses.asdict(counters)) + "\n")
         (tmp / "config.yaml").write_text(config.to_yaml())
     for old in list_checkpoints(saved_models)[:-keep] if keep > 0 else []:

@@ -138,14 +138,17 @@ class StatsReporter:
 
 
 def read_metrics(path: Path) -> list[dict[str, Any]]:
-    """Read metrics.jsonl; a torn last line (a crash mid-write) is ignored."""
+    """Read metrics.jsonl; a torn last line (a crash mid-write) or any other line that is not
+    a JSON record (damaged bytes) is ignored."""
     records = []
     if path.is_file():
-        for line in path.read_text().splitlines():
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
             try:
-                records.append(json.loads(line))
+                record = json.loads(line)
             except json.JSONDecodeError:
                 continue
+            if isinstance(record, dict):
+                records.append(record)
     return records
 
 

@@ -141,10 +141,23 @@ class Trainer:
         if resume:
             self._resume()
         elif self.dist.is_main:
+            self._create_run()
+
+    def _create_run(self) -> None:
+        """The run directory and its first files. Where that fails (a full disk, no
+        permission), the folders made for it are removed again, so that the same command can
+        simply be run once more, rather than finding a run to --resume."""
+        path = self.run.path
+        first_new = next((p for p in (*reversed(path.parents), path) if not p.exists()), None)
+        try:
             self.run.create()
-            atomic_write_text(self.run.config_file, config.to_yaml())
+            atomic_write_text(self.run.config_file, self.config.to_yaml())
             for callback in self.callbacks:
                 callback.on_run_created(self.epoch_context())
+        except OSError:
+            if first_new is not None:
+                shutil.rmtree(first_new, ignore_errors=True)
+            raise
 
     def _build_method(self) -> None:
         """The method, its networks on the device, one Adam per network, the EMA it asks for."""

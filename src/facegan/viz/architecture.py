@@ -13,6 +13,8 @@ from typing import Any
 import torch
 from torch import nn
 
+from facegan.runs import atomic_write_text
+
 
 def _shape(value: Any) -> str:
     if isinstance(value, torch.Tensor):
@@ -78,4 +80,4 @@ def architecture_summary(networks: Mapping[str, nn.Module],
 
 def save_architecture(path: Path, networks: Mapping[str, nn.Module],
                       inputs: Mapping[str, tuple[Any, ...]]) -> None:
-    path.write_text(architecture_summary(networks, inputs))
+    atomic_write_text(path, architecture_summary(networks, inputs))

@@ -17,6 +17,8 @@ import numpy as np
 import torch
 from PIL import Image, ImageDraw, ImageFont
 
+from facegan.runs import atomic_file
+
 BACKGROUND = (255, 255, 255)
 TEXT = (34, 34, 34)
 PAD = 2  # pixels between tiles, as in the sample grids
@@ -214,5 +216,6 @@ def save_gif(frames: Sequence[Image.Image], path, frame_ms: int, hold_last_ms: i
     """An endlessly looping animated GIF; the last frame can stay longer (``hold_last_ms``)."""
     durations = [frame_ms] * len(frames)
     durations[-1] = max(frame_ms, hold_last_ms)
-    frames[0].save(path, save_all=True, append_images=list(frames[1:]), duration=durations,
-                   loop=0, optimize=False, disposal=1)
+    with atomic_file(path) as tmp:
+        frames[0].save(tmp, save_all=True, append_images=list(frames[1:]), duration=durations,
+                       loop=0, optimize=False, disposal=1)

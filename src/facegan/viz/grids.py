@@ -14,6 +14,9 @@ from typing import Any
 import torch
 from PIL import Image
 
+from facegan.errors import FaceganError
+from facegan.runs import atomic_file
+
 
 def grid_columns(n: int) -> int:
     return max(1, math.ceil(math.sqrt(n)))
@@ -47,20 +50,42 @@ def to_pil(images: torch.Tensor, nrow: int = 8, padding: int = 2) -> Image.Image
     return Image.fromarray(array)
 
 
+def check_picture_path(path: Path, option: str) -> None:
+    """Refuse, before any work is done, a picture path that cannot be written: a folder, or a
+    name whose suffix is no image format PIL saves."""
+    if path.is_dir():
+        raise FaceganError(f"{option} {path} is a folder; name a picture file, e.g. "
+                           f"{path / 'samples.png'}")
+    Image.init()
+    if Image.registered_extensions().get(path.suffix.lower()) not in Image.SAVE:
+        raise FaceganError(f"{option} {path}: {path.suffix or 'a name without a suffix'!s} is "
+                           "not a picture format facegan can write; end the name in .png")
+
+
 def save_grid(images: torch.Tensor, path: Path, nrow: int | None = None) -> None:
     """Save ``images (N, C, H, W)`` in [-1, 1] as one PNG grid (square-ish by default)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    to_pil(images, nrow or grid_columns(len(images))).save(path)
+    with atomic_file(path) as tmp:  # a full disk or a kill leaves no torn picture
+        to_pil(images, nrow or grid_columns(len(images))).save(tmp)
 
 
 def save_individual(images: torch.Tensor, out_dir: Path, prefix: str = "sample") -> list[Path]:
-    """Save each image of ``(N, C, H, W)`` in [-1, 1] as ``<prefix>_NNNN.png``."""
+    """Save each image of ``(N, C, H, W)`` in [-1, 1] as ``<prefix>_NNNN.png``; where one
+    cannot be written (a full disk), the new files written before it are removed again."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for index, image in enumerate(images.detach().cpu()):
-        path = out_dir / f"{prefix}_{index:04d}.png"
-        to_pil(image[None]).save(path)
-        paths.append(path)
+    paths, created = [], []
+    try:
+        for index, image in enumerate(images.detach().cpu()):
+            path = out_dir / f"{prefix}_{index:04d}.png"
+            is_new = not path.exists()
+            with atomic_file(path) as tmp:
+                to_pil(image[None]).save(tmp)
+            paths.append(path)
+            created += [path] if is_new else []
+    except OSError:
+        for path in created:
+            path.unlink(missing_ok=True)
+        raise
     return paths
 
 

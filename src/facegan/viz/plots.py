@@ -25,6 +25,7 @@ from matplotlib.lines import TICKUP, Line2D
 from matplotlib.ticker import EngFormatter
 from matplotlib.transforms import offset_copy
 
+from facegan.runs import atomic_file
 from facegan.training.stats import COUNTER_KEYS, read_metrics
 
 Records = list[dict[str, Any]]
@@ -203,7 +204,8 @@ def plot_curves(runs: Mapping[str, Records], out: Path, title: str = "") -> bool
     out.parent.mkdir(parents=True, exist_ok=True)
     # zlib level 3 rather than 6: a third less time to encode, 8 % more bytes (one file per run,
     # rewritten each epoch).
-    fig.savefig(out, dpi=100, pil_kwargs={"compress_level": 3})
+    with atomic_file(out) as tmp:  # a full disk leaves the last plot whole
+        fig.savefig(tmp, dpi=100, pil_kwargs={"compress_level": 3})
     return True
 
 

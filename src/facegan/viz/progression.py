@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from facegan.runs import RunDir
+from facegan.runs import RunDir, atomic_file
 from facegan.viz.compose import labelled_grid, save_gif, split_grid, tile_scale, titled
 from facegan.viz.runfiles import epoch_files, num_fixed_samples, sample_image_size
 
@@ -65,6 +65,7 @@ def save_progression(run: RunDir, frame_ms: int = 500) -> list[Path]:
     if image is None:
         return []
     png, gif = run.visualizations / PROGRESSION_PNG, run.visualizations / PROGRESSION_GIF
-    image.save(png)
+    with atomic_file(png) as tmp:
+        image.save(tmp)
     save_gif(progression_frames(run), gif, frame_ms, hold_last_ms=4 * frame_ms)
     return [png, gif]

@@ -17,8 +17,8 @@ import yaml
 from facegan.config import config_from_dict, read_yaml
 from facegan.datainfo import DataInfo
 from facegan.errors import FaceganError
-from facegan.methods.base import build_method
-from facegan.runs import RunDir, atomic_write_text
+from facegan.methods.base import SamplingModel, build_method
+from facegan.runs import RunDir, atomic_file, atomic_write_text
 from facegan.sampling import load_model
 from facegan.sampling.generation import interpolate, per_label
 from facegan.viz import html
@@ -62,25 +62,31 @@ def ensure_architecture(run: RunDir) -> str:
     return run.architecture_file.read_text()
 
 
-def draw_generator_pictures(run: RunDir, device: torch.device, seed: int) -> list[str]:
+def save_picture(image, path: Path) -> None:
+    with atomic_file(path) as tmp:  # a full disk leaves the last picture whole
+        image.save(tmp)
+
+
+def draw_generator_pictures(run: RunDir, model: SamplingModel, device: torch.device,
+                            seed: int) -> list[str]:
     """Real vs generated, every label, and an interpolation; sections of the report."""
     viz = run.visualizations
     sections = []
     try:
-        real_vs_generated(run, n=16, seed=seed, device=device).save(viz / "real_vs_generated.png")
+        save_picture(real_vs_generated(run, n=16, seed=seed, device=device),
+                     viz / "real_vs_generated.png")
         sections.append(html.section("Real vs generated",
                                      html.image(viz / "real_vs_generated.png")))
     except FaceganError as exc:  # the data may live on another machine: report the rest
         sections.append(html.section("Real vs generated", html.note(f"not drawn: {exc}")))
-    model, _ = load_model(run.path)
     cond = model.condition
     if cond.kind in ("class", "multilabel"):
-        draw_rows(per_label(model, 8, seed, device)).save(viz / "per_label.png")
+        save_picture(draw_rows(per_label(model, 8, seed, device)), viz / "per_label.png")
         sections.append(html.section("Every label, the same noise",
                                      html.image(viz / "per_label.png")))
     if cond.kind != "embedding":  # an embedding model needs an embedding to interpolate under
         rows = interpolate(model, 4, seed, device, steps=8)
-        draw_rows(rows).save(viz / "interpolation.png")
+        save_picture(draw_rows(rows), viz / "interpolation.png")
         save_interpolation_gif(rows, viz / "interpolation.gif")
         sections.append(html.section(
             "Latent interpolation (slerp)", html.image(viz / "interpolation.png"),
@@ -93,6 +99,9 @@ def write_report(path: Path, device: torch.device = torch.device("cpu"), seed: i
     """Draw every picture of the run at ``path`` and write ``report.html`` there."""
     run = open_run(path)
     config, run_records = raw_config(run), records(run)
+    samples = epoch_files(run.samples)
+    # a damaged generator is found before any picture is redrawn
+    model = load_model(run.path)[0] if samples else None
     viz = run.visualizations
     viz.mkdir(parents=True, exist_ok=True)
     sections = []
@@ -101,8 +110,7 @@ def write_report(path: Path, device: torch.device = torch.device("cpu"), seed: i
     rows = metric_rows(run_records)
     sections.append(html.section("Metrics", html.table(["key", "last", "min", "max"], rows)
                                  if rows else html.note("nothing logged yet")))
-    samples = epoch_files(run.samples)
-    if samples:
+    if model is not None:
         epoch, latest = samples[-1]
         png, gif = save_progression(run)
         sections.append(html.section(
@@ -111,7 +119,7 @@ def write_report(path: Path, device: torch.device = torch.device("cpu"), seed: i
                        width=SAMPLES_WIDTH),
             html.image(gif, "the same noise, epoch by epoch", width=SAMPLES_WIDTH),
             html.image(png, "the first samples across epochs")))
-        sections += draw_generator_pictures(run, device, seed)
+        sections += draw_generator_pictures(run, model, device, seed)
         histograms = epoch_files(run.histograms)
         if histograms:
             sections.append(html.section(

@@ -6,8 +6,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from facegan.config import read_yaml
 from facegan.errors import FaceganError
 from facegan.methods.io import is_saved_model, read_meta
 from facegan.runs import RunDir
@@ -27,7 +26,8 @@ def open_run(path: Path) -> RunDir:
 
 def raw_config(run: RunDir) -> dict[str, Any]:
     """config.yaml as a plain mapping (not validated: a report shows whatever the run used)."""
-    return yaml.safe_load(run.config_file.read_text()) or {}
+    return read_yaml(run.config_file, "run config", "restore it from a checkpoint's copy "
+                     f"({run.saved_models}/checkpoint_*/config.yaml)")
 
 
 def records(run: RunDir) -> list[dict[str, Any]]:
