@@ -266,16 +266,22 @@ def drawn_labels(dataset: Any, n: int, seed: int) -> torch.Tensor:
     return torch.stack([torch.as_tensor(dataset[i][1]) for i in picks.tolist()])
 
 
+def load_npy(path: Path) -> np.ndarray:
+    """A ``.npy`` array, never a pickle; a file without NumPy's header is a ValueError saying
+    so (numpy would suggest loading it as a pickle)."""
+    with path.open("rb") as file:
+        if file.read(6) != b"\x93NUMPY":
+            raise ValueError("no NumPy header: not a .npy array")
+    return np.load(path, allow_pickle=False)
+
+
 def load_embeddings(path: Path) -> torch.Tensor:
     """Read ``(E, D)`` or ``(D,)`` embeddings from a ``.npy`` or ``.pt`` file."""
     if not path.is_file():
         raise FaceganError(f"embedding file {path} not found")
     try:
         if path.suffix == ".npy":
-            with path.open("rb") as file:  # else numpy suggests loading it as a pickle
-                if file.read(6) != b"\x93NUMPY":
-                    raise ValueError("no NumPy header: not a .npy array")
-            array = np.load(path, allow_pickle=False)
+            array = load_npy(path)
             if array.dtype.kind not in "fiu":
                 raise ValueError(f"a {array.dtype} array, not numbers")
             return torch.from_numpy(array).float()

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from facegan.conditions import load_npy
 from facegan.data.configs import EmbeddingFolderConfig
 from facegan.data.decode import decode_files, resolve_cache_dir
 from facegan.data.decoded_dataset import DecodedImageDataset, dataset_from_files
@@ -44,10 +45,7 @@ def build_embedding_folder(cfg: EmbeddingFolderConfig) -> DecodedImageDataset:
     if IMAGE_COLUMN not in table:
         raise FaceganError(f"{manifest_path} has no '{IMAGE_COLUMN}' column; {hint}")
     try:
-        with embeddings_path.open("rb") as file:  # else numpy suggests loading it as a pickle
-            if file.read(6) != b"\x93NUMPY":
-                raise ValueError("no NumPy header: not a .npy array")
-        embeddings = np.load(embeddings_path, allow_pickle=False)
+        embeddings = load_npy(embeddings_path)
     except (OSError, ValueError) as exc:
         raise FaceganError(f"cannot read {embeddings_path} ({exc}); {hint}") from None
     names = table[IMAGE_COLUMN]
