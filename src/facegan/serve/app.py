@@ -9,6 +9,8 @@ body-size limit (413) and a bounded work queue (503 when full).
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 from collections.abc import Sequence
 from contextlib import asynccontextmanager
@@ -16,7 +18,7 @@ from importlib.resources import files
 from typing import Any
 
 import torch
-from fastapi import FastAPI, Query, Request
+from fastapi import FastAPI, Header, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -26,11 +28,19 @@ from facegan import __version__
 from facegan.conditions import ConditionError
 from facegan.serve.images import latent_noise, png_base64_list, png_bytes, seeded, slerp
 from facegan.serve.models import ServedModel
-from facegan.serve.schemas import Condition, GenerateRequest, ImagesResponse, InterpolateRequest
+from facegan.serve.schemas import (
+    MAX_LABELS,
+    MAX_SEED,
+    Condition,
+    GenerateRequest,
+    ImagesResponse,
+    InterpolateRequest,
+)
 from facegan.serve.work_queue import QueueFull, WorkQueue
 
 MAX_BODY_BYTES = 64 * 1024
 STATIC = {"app.js": "text/javascript", "style.css": "text/css"}
+IMMUTABLE = "public, max-age=31536000, immutable"
 DOCS_ASSETS = "/static/docs"  # Swagger UI's and ReDoc's scripts and styles (fastapi-offline's)
 
 
@@ -68,14 +78,16 @@ def create_app(models: Sequence[ServedModel], queue_limit: int = 16) -> FastAPI:
                                      f"{', '.join(by_name)}", name)
         return by_name[name]
 
-    def condition(model: ServedModel, body: Condition, n: int, rng: torch.Generator):
+    def condition(model: ServedModel, body: Condition, n: int, rng: torch.Generator,
+                  where: str = "body"):
         try:
             return model.condition.build(n, body.labels, body.embedding, rng)
         except ConditionError as exc:
-            raise _invalid(("body", exc.field), str(exc), getattr(body, exc.field)) from None
+            raise _invalid((where, exc.field), str(exc), getattr(body, exc.field)) from None
 
     async def respond(model: ServedModel, z: torch.Tensor, c: torch.Tensor | None,
-                      body: Condition, nrow: int | None, filename: str) -> Response:
+                      body: Condition, nrow: int | None, filename: str,
+                      headers: dict[str, str] | None = None) -> Response:
         options = _sampling_options(model, body)
 
         def job() -> bytes | list[str]:
@@ -90,8 +102,8 @@ def create_app(models: Sequence[ServedModel], queue_limit: int = 16) -> FastAPI:
                            "(the queue limit); retry in a moment"},
                 status_code=503, headers={"Retry-After": "1"})
         if body.format == "png":
-            return Response(result, media_type="image/png",
-                            headers={"Content-Disposition": f'inline; filename="{filename}"'})
+            return Response(result, media_type="image/png", headers={
+                "Content-Disposition": f'inline; filename="{filename}"', **(headers or {})})
         size = model.data["image_size"]
         return JSONResponse(ImagesResponse(model=model.name, width=size, height=size,
                                            images=result).model_dump())
@@ -123,6 +135,35 @@ def create_app(models: Sequence[ServedModel], queue_limit: int = 16) -> FastAPI:
         c = condition(model, body, body.n, rng)
         return await respond(model, z, c, body, None, f"facegan-{model.name}-{body.seed}.png")
 
+    @app.get("/api/image", responses={200: {"content": {"image/png": {}}},
+                                      304: {"description": "Not modified (If-None-Match)"}})
+    async def image(
+        if_none_match: str | None = Header(None),
+        model: str | None = Query(None, description="Model name; default: the first."),
+        seed: int = Query(0, ge=0, le=MAX_SEED),
+        truncation: float | None = Query(None, ge=0.05, le=4.0, allow_inf_nan=False),
+        labels: list[str] | None = Query(None, max_length=MAX_LABELS,
+                                         description="Repeat for several: labels=a&labels=b."),
+    ) -> Response:
+        """One image, the one ``POST /api/generate`` gives for ``n: 1``, with a strong ETag
+        and ``Cache-Control: immutable``: a seed always gives the same image for a given model
+        file, so any cache in front of the server can keep it (a changed file: new ETags)."""
+        served = pick(model, ("query", "model"))
+        if served.condition.kind == "embedding":
+            raise _invalid(("query", "model"), f"model {served.name!r} draws faces for an "
+                           "embedding: POST /api/generate with its embedding", served.name)
+        body = GenerateRequest(model=served.name, seed=seed, truncation=truncation,
+                               labels=labels)
+        tag = image_etag(served.fingerprint, body)
+        headers = {"ETag": tag, "Cache-Control": IMMUTABLE}
+        if if_none_match is not None and _matches(if_none_match, tag):
+            return Response(status_code=304, headers=headers)
+        rng = seeded(seed)
+        z = latent_noise(1, served.shape, rng, truncation)
+        c = condition(served, body, 1, rng, where="query")
+        return await respond(served, z, c, body, None,
+                             f"facegan-{served.name}-{seed}.png", headers)
+
     @app.post("/api/interpolate", responses={200: {"content": {"image/png": {}}}})
     async def interpolate(body: InterpolateRequest) -> Response:
         """A strip of ``steps`` images walking from ``seed_a``'s noise to ``seed_b``'s."""
@@ -143,6 +184,19 @@ def create_app(models: Sequence[ServedModel], queue_limit: int = 16) -> FastAPI:
         app.add_api_route(f"/static/{asset}", _fixed(assets[asset], media_type),
                           include_in_schema=False)
     return app
+
+
+def image_etag(fingerprint: str, body: GenerateRequest) -> str:
+    """A strong ETag for the image of ``body`` from the model with ``fingerprint``."""
+    key = json.dumps([fingerprint, body.seed, body.truncation, body.labels])
+    return '"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
+
+
+def _matches(if_none_match: str, tag: str) -> bool:
+    """If-None-Match holds ``*`` or a list of (possibly weak, ``W/``) tags; its comparison
+    is the weak one (RFC 9110 13.1.2)."""
+    candidates = [part.strip().removeprefix("W/") for part in if_none_match.split(",")]
+    return "*" in candidates or tag in candidates
 
 
 def _fixed(content: str, media_type: str):

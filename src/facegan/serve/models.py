@@ -5,7 +5,9 @@ Everything here runs at start-up; requests only ever name a model that is alread
 
 from __future__ import annotations
 
+import hashlib
 import json
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +40,9 @@ class ServedModel:
     conditional: bool = True  # False: trained without using the data's labels
     sampling: dict[str, Any] = field(default_factory=dict)  # a multi-step sampler's defaults
     noise_shape: tuple[int, ...] = ()  # () for a latent vector of latent_dim numbers
+    # what the images depend on besides the request (the weights and the saved description):
+    # GET /api/image's ETags hash it; by default a new value per loaded model, never reused
+    fingerprint: str = field(default_factory=lambda: uuid.uuid4().hex)
     condition: ConditionSpec = field(init=False)
     # the one-hot tag groups (see `ConditionSpec.one_hot_groups`)
     label_groups: dict[str, tuple[str, ...]] = field(init=False)
@@ -82,7 +87,27 @@ def torch_model(name: str, model: SamplingModel, meta: dict[str, Any],
     sampling = meta.get("sampler", {}) if multi_step else {}
     return ServedModel(name, "pytorch", 0 if multi_step else model.noise_shape[0], meta["data"],
                        run, _training(meta), metrics or {}, conditional=model.conditional,
-                       sampling=sampling, noise_shape=model.noise_shape if multi_step else ())
+                       sampling=sampling, noise_shape=model.noise_shape if multi_step else (),
+                       fingerprint=weights_fingerprint(model, meta))
+
+
+def weights_fingerprint(model: SamplingModel, meta: dict[str, Any]) -> str:
+    """SHA-256 of every network's weights and of the saved description: a changed model file
+    changes it, the same file loaded again gives it again."""
+    digest = hashlib.sha256(json.dumps(meta, sort_keys=True, default=str).encode())
+    for name, network in sorted(model.networks.items()):
+        for key, tensor in network.state_dict().items():
+            digest.update(f"{name}.{key}".encode())
+            digest.update(tensor.detach().cpu().reshape(-1).contiguous().view(torch.uint8).numpy().tobytes())
+    return digest.hexdigest()
+
+
+def file_fingerprint(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def onnx_model(name: str, path: Path) -> ServedModel:
@@ -112,14 +137,15 @@ def onnx_model(name: str, path: Path) -> ServedModel:
         return torch.from_numpy(session.run(None, feeds)[0])
 
     conditional = bool(meta.get("conditional", True))
+    fingerprint = file_fingerprint(path)
     if meta.get("sampler", {"name": "gan"})["name"] != "gan":
-        return _onnx_multi_step(name, meta, call, conditional)
+        return _onnx_multi_step(name, meta, call, conditional, fingerprint)
 
     def run(z: torch.Tensor, c: torch.Tensor | None) -> torch.Tensor:
         return call(z) if c is None else call(z, c)
 
     return ServedModel(name, "onnx", int(meta["latent_dim"]), meta["data"], run,
-                       _training(meta), conditional=conditional)
+                       _training(meta), conditional=conditional, fingerprint=fingerprint)
 
 
 class OnnxDenoiser:
@@ -139,7 +165,7 @@ class OnnxDenoiser:
 
 
 def _onnx_multi_step(name: str, meta: dict[str, Any], call: Callable[..., torch.Tensor],
-                     conditional: bool) -> ServedModel:
+                     conditional: bool, fingerprint: str) -> ServedModel:
     """A diffusion model's exported denoiser with its sampler's loop run around it."""
     sampler = build_sampler(meta)
     denoiser = OnnxDenoiser(call, conditional)
@@ -150,7 +176,7 @@ def _onnx_multi_step(name: str, meta: dict[str, Any], call: Callable[..., torch.
 
     return ServedModel(name, "onnx", 0, meta["data"], run, _training(meta),
                        conditional=conditional, sampling=meta["sampler"],
-                       noise_shape=tuple(meta["noise_shape"]))
+                       noise_shape=tuple(meta["noise_shape"]), fingerprint=fingerprint)
 
 
 def load_served_model(name: str, path: Path, device: torch.device) -> ServedModel:
