@@ -1,6 +1,7 @@
 import asyncio
 import base64
 import json
+import os
 import re
 
 import numpy as np
@@ -35,7 +36,7 @@ def client(mnist):
 def test_health_lists_models_and_queue(client):
     assert client.get("/api/health").json() == {
         "status": "ok", "models": ["mnist", "class", "multilabel", "embedding", "tagged"],
-        "queue": {"pending": 0, "limit": 16}}
+        "queue": {"pending": 0, "limit": 16}, "process": os.getpid()}
 
 
 def test_model_description(client):

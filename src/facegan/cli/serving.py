@@ -24,6 +24,9 @@ def serve(
                                                   "once; more get 503.")] = 16,
     device: Annotated[str, typer.Option(help="cpu or cuda (PyTorch models).",
                                         callback=device_option)] = "cpu",
+    workers: Annotated[int, typer.Option(min=1, help="Server processes, each with the models "
+                                                     "loaded (for machines with more cores).")]
+    = 1,
 ) -> None:
     """Serve a web page and REST API that generate images (needs the serve extra)."""
     import torch
@@ -32,7 +35,7 @@ def serve(
     from facegan.serve.models import parse_model_option
 
     require_serve()
-    from facegan.serve.runner import load_models, run_server
+    from facegan.serve.runner import load_models, run_server, run_workers
 
     named = [(path.stem, path)] if path is not None else []
     named += [parse_model_option(option) for option in model or []]
@@ -43,7 +46,10 @@ def serve(
         raise FaceganError("--device cuda but no CUDA device is available; use --device cpu")
     if queue_limit < 1:
         raise FaceganError(f"--queue-limit must be at least 1 (got {queue_limit})")
-    run_server(load_models(named, torch.device(device)), host, port, queue_limit)
+    if workers > 1:
+        run_workers(named, torch.device(device), host, port, queue_limit, workers)
+    else:
+        run_server(load_models(named, torch.device(device)), host, port, queue_limit)
 
 
 @app.command()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 from collections.abc import Sequence
 from contextlib import asynccontextmanager
 from importlib.resources import files
@@ -110,9 +111,11 @@ def create_app(models: Sequence[ServedModel], queue_limit: int = 16) -> FastAPI:
 
     @app.get("/api/health")
     async def health() -> dict:
-        """Liveness, the served model names and how full the work queue is."""
+        """Liveness, the served model names, how full the work queue is and the process that
+        answered: the probe for a load balancer."""
         return {"status": "ok", "models": list(by_name),
-                "queue": {"pending": queue.pending, "limit": queue.limit}}
+                "queue": {"pending": queue.pending, "limit": queue.limit},
+                "process": os.getpid()}  # which worker answered, under --workers N
 
     @app.get("/api/models")
     async def list_models() -> list[dict]:

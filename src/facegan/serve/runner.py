@@ -3,7 +3,9 @@ check `facegan.serve.require_serve` before importing this module)."""
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 from pathlib import Path
 
 import torch
@@ -15,6 +17,7 @@ from facegan.serve.models import ServedModel, load_served_model
 
 log = logging.getLogger(__name__)
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+SPEC_VARIABLE = "FACEGAN_SERVE_SPEC"  # what each worker process of --workers N loads
 
 
 def load_models(named_paths: list[tuple[str, Path]], device: torch.device) -> list[ServedModel]:
@@ -34,3 +37,27 @@ def run_server(models: list[ServedModel], host: str, port: int, queue_limit: int
     log.info("serving %s on http://%s:%d/ (API docs at /docs)",
              ", ".join(m.name for m in models), host, port)
     uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+def run_workers(named_paths: list[tuple[str, Path]], device: torch.device, host: str,
+                port: int, queue_limit: int, workers: int) -> None:
+    """Serve with ``workers`` processes (uvicorn's own), each loading the models itself; the
+    models are loaded here first, so a bad path is one line before any worker starts."""
+    names = ", ".join(m.name for m in load_models(named_paths, device))
+    if host not in LOOPBACK:
+        log.warning("listening on %s: anyone who can reach this machine can use the server", host)
+    os.environ[SPEC_VARIABLE] = json.dumps({
+        "models": [[name, str(path)] for name, path in named_paths], "device": str(device),
+        "queue_limit": queue_limit})
+    log.info("serving %s on http://%s:%d/ with %d worker processes (API docs at /docs)",
+             names, host, port, workers)
+    uvicorn.run("facegan.serve.runner:app_from_environment", factory=True, host=host,
+                port=port, workers=workers, log_level="warning")
+
+
+def app_from_environment():
+    """The app of one worker process, from the spec `run_workers` left in the environment."""
+    spec = json.loads(os.environ[SPEC_VARIABLE])
+    models = load_models([(name, Path(path)) for name, path in spec["models"]],
+                         torch.device(spec["device"]))
+    return create_app(models, queue_limit=spec["queue_limit"])
