@@ -34,6 +34,7 @@ from facegan.models.dcgan import DCGANConfig
 from facegan.serve.app import create_app
 from facegan.serve.images import latent_noise, seeded
 from facegan.serve.models import ServedModel, load_served_model
+from facegan.serve.runner import NoDelayH11Protocol
 
 INFO = DataInfo("Faces64", 64, 3)
 
@@ -58,7 +59,8 @@ def timed(call, repeats: int, warmup: int = 2) -> list[float]:
 def serve(models: list[ServedModel]) -> tuple[str, uvicorn.Server, threading.Thread]:
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(create_app(models), log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(create_app(models), log_level="warning",
+                                           http=NoDelayH11Protocol))  # as facegan serve
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     while not server.started:
@@ -74,6 +76,8 @@ def main() -> None:
     parser.add_argument("--width", type=int, default=DCGANConfig().g_width,
                         help="generator width (channels of its last block)")
     parser.add_argument("--grid", type=int, default=64, help="images in the grid request")
+    parser.add_argument("--no-nodelay", dest="nodelay", action="store_false",
+                        help="leave Nagle on in the client (as httpx does by default)")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -95,7 +99,11 @@ def main() -> None:
         print(f"ONNX export matches PyTorch within {export.max_abs_difference:.1e}")
         url, server, thread = serve(models)
         try:
-            with httpx2.Client(base_url=url, timeout=120) as http:
+            # TCP_NODELAY as browsers set it: else the client's Nagle holds the request body
+            # back until the server's delayed ACK (40 ms on Linux) of the headers
+            nodelay = [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)] if args.nodelay else []
+            transport = httpx2.HTTPTransport(socket_options=nodelay)
+            with httpx2.Client(base_url=url, timeout=120, transport=transport) as http:
                 for model in models:
                     for n in (1, args.grid):
                         repeats = args.repeats if n == 1 else max(3, args.repeats // 4)

@@ -69,3 +69,45 @@ def test_serve_refuses_pickles_and_other_files(started, tmp_path, capsys):
     with pytest.raises(SystemExit):
         main(["serve", str(weights)])
     assert "not something facegan serve runs" in capsys.readouterr().err
+
+
+def test_every_connection_gets_tcp_nodelay(started, mnist_generator_dir):
+    """Else a response's body waits for the client's delayed ACK of its headers (40 ms)."""
+    import socket
+    import threading
+    import time
+    import urllib.request
+
+    import uvicorn
+
+    from facegan.serve.runner import NoDelayH11Protocol
+
+    with pytest.raises(SystemExit):
+        main(["serve", str(mnist_generator_dir)])
+    app, options = started[0]
+    assert options["http"] is NoDelayH11Protocol
+
+    accepted = []
+
+    class Recording(NoDelayH11Protocol):
+        def connection_made(self, transport):
+            super().connection_made(transport)
+            sock = transport.get_extra_info("socket")
+            accepted.append(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+
+    listener = socket.socket()  # proto 0, as uvicorn binds for --workers: asyncio leaves Nagle on
+    listener.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", http=Recording))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
+    thread.start()
+    try:
+        while not server.started:
+            time.sleep(0.05)
+        port = listener.getsockname()[1]
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=10) as answer:
+            assert answer.status == 200
+        assert accepted == [1]
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        listener.close()
