@@ -108,6 +108,7 @@ def atomic_file(path: Path) -> Iterator[Path]:
     tmp = path.with_name(f".{path.stem}.tmp-{os.getpid()}{path.suffix}")
     try:
         yield tmp
+        _fsync(tmp)  # the bytes on disk before the name points at them (a power loss)
         os.replace(tmp, path)
     except BaseException as exc:
         with contextlib.suppress(OSError):
@@ -139,8 +140,28 @@ def atomic_directory(final: Path) -> Iterator[Path]:
         if isinstance(exc, OSError) and exc.errno and exc.filename is None:  # (a failed write)
             raise OSError(exc.errno, exc.strerror, str(final)) from exc
         raise
+    for file in tmp.rglob("*"):
+        if file.is_file():
+            _fsync(file)
     old = final.with_name(f".{final.name}.old-{os.getpid()}")
     if final.exists():
         os.replace(final, old)
     os.replace(tmp, final)
+    _fsync(final.parent)  # the rename itself
     shutil.rmtree(old, ignore_errors=True)
+
+
+def _fsync(path: Path) -> None:
+    """Flush ``path`` (a file, or a folder's entries) to the disk; where the platform cannot
+    open a folder for that, skip it."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EIO):
+            raise
+    finally:
+        os.close(descriptor)

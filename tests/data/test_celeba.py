@@ -77,6 +77,18 @@ def test_limit_keeps_a_seeded_random_subset_of_the_split(celeba_root):
     assert len(celeba(celeba_root, split="train", limit=10)) == 3
 
 
+def test_limit_picks_among_the_images_that_are_there(celeba_root):
+    """A partly extracted img_align_celeba/ with a limit still gives the limit's N images."""
+    for name in list(ROWS)[:2]:
+        (celeba_root / "img_align_celeba" / name).unlink()
+    # with attributes the ids come from list_attr_celeba.txt, which lists all five
+    dataset = celeba(celeba_root, split="all", limit=3, attributes=["Eyeglasses"])
+    assert len(dataset) == 3
+    blues = sorted(round((dataset[i][0][2, 0, 0].item() + 1) * 127.5) for i in range(3))
+    assert blues == [3, 4, 5]
+    assert dataset.report.notes == ["2 images of the split are missing"]
+
+
 def test_celeba_crop_keeps_rows_20_to_197(celeba_root):
     dataset = celeba(celeba_root, image_size=178, crop="celeba", split="valid")
     stored = dataset.uint8_images([0])[0]

@@ -188,6 +188,10 @@ def test_critic_steps_count_across_epochs_and_a_run_too_short_for_the_generator_
     assert ("phase 'generator' runs every 5 steps (train.num_critic_steps=5), but this run has "
             "4 steps (1 epochs of 4 batches): it will never update the generator") in caplog.text
     caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="facegan"):  # a pipeline's first of 3 cycles
+        Trainer(tiny_config(*short, "train.epochs=1", name="cycle"), progress=False,
+                final_epoch=3)
+    assert "never update" not in caplog.text
     with caplog.at_level(logging.WARNING, logger="facegan"):
         result = Trainer(tiny_config(*short, "train.epochs=3", name="longer"),
                          progress=False).fit()

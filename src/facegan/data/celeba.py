@@ -102,8 +102,10 @@ def build_celeba(cfg: CelebAConfig) -> DecodedImageDataset:
         partition = read_annotation(partition_file)
         split_of = dict(zip(partition["image_id"], partition["partition"], strict=True))
         rows = [r for r in rows if split_of.get(ids[r]) == SPLITS[cfg.split]]
-    rows = [rows[i] for i in limited_rows(len(rows), cfg.limit)]
     present = [r for r in rows if (images_dir / ids[r]).is_file()]
+    missing = len(rows) - len(present)
+    # the limit picks among the images that are there (a partly extracted folder keeps N)
+    present = [present[i] for i in limited_rows(len(present), cfg.limit)]
     if not present:
         raise FaceganError(f"no images of the {cfg.split!r} split found in {images_dir}; "
                            f"{DOWNLOAD_HINT} {root}/")
@@ -115,8 +117,7 @@ def build_celeba(cfg: CelebAConfig) -> DecodedImageDataset:
                                crop_size=cfg.crop_size, hflip=cfg.hflip)
     decoded = decode_files(files, images_dir, transform,
                            resolve_cache_dir(cfg.cache, cfg.cache_dir, root), f"celeba-{cfg.split}")
-    notes = [f"{len(rows) - len(present)} images of the split are missing"] \
-        if len(present) < len(rows) else []
+    notes = [f"{missing} images of the split are missing"] if missing else []
     info = DataInfo(name=cfg.display_name, image_size=cfg.image_size, channels=cfg.channels,
                     label_names=labels.names, label_kind=labels.kind)
     return dataset_from_files(decoded, labels.values, info, transform, str(root), notes)

@@ -87,8 +87,9 @@ def save_classifier(directory: Path, model: FeatureClassifier, spec: ClassifierS
     directory.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
     meta = {"format": FORMAT, **asdict(spec), "label_names": list(spec.label_names), **extra}
-    # both files are put in place only once both are written: a full disk leaves the old pair
-    with atomic_file(directory / WEIGHTS) as weights, atomic_file(directory / META) as info:
+    # both files are put in place only once both are written (a full disk leaves the old
+    # pair), the description last: the weights renamed before it, not after
+    with atomic_file(directory / META) as info, atomic_file(directory / WEIGHTS) as weights:
         weights.write_bytes(safetensors_bytes(state))  # a full disk: an OSError saying so
         info.write_text(json.dumps(meta, indent=2) + "\n")
 

@@ -22,6 +22,7 @@ alone writes files and runs the end-of-epoch callbacks while the others wait.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 import shutil
@@ -148,15 +149,18 @@ class Trainer:
         permission), the folders made for it are removed again, so that the same command can
         simply be run once more, rather than finding a run to --resume."""
         path = self.run.path
-        first_new = next((p for p in (*reversed(path.parents), path) if not p.exists()), None)
+        made = [p for p in (*reversed(path.parents), path) if not p.exists()]
         try:
             self.run.create()
             atomic_write_text(self.run.config_file, self.config.to_yaml())
             for callback in self.callbacks:
                 callback.on_run_created(self.epoch_context())
         except OSError:
-            if first_new is not None:
-                shutil.rmtree(first_new, ignore_errors=True)
+            if made and made[-1] == path:  # the run directory is this process's alone
+                shutil.rmtree(path, ignore_errors=True)
+            for parent in reversed(made[:-1]):  # the parents only when nothing else is in them
+                with contextlib.suppress(OSError):
+                    parent.rmdir()
             raise
 
     def _build_method(self) -> None:
@@ -303,14 +307,16 @@ class Trainer:
         """Phases run on steps counted across epochs (a critic-heavy GAN on a small set still
         updates its generator in later epochs); a run shorter than a phase's period never runs
         it, which deserves a word."""
-        steps = self.epochs * (len(self.dataset) // self.global_batch)
+        # the whole training's length: a pipeline cycle trains to epoch N of final_epoch
+        epochs = self.final_epoch or self.epochs
+        steps = epochs * (len(self.dataset) // self.global_batch)
         for phase in self.method.phases:
             if phase.every > steps and self.dist.is_main:
                 key = f" ({phase.every_key}={phase.every})" if phase.every_key else ""
                 log.warning("phase %r runs every %d steps%s, but this run has %d steps (%d "
                             "epochs of %d batches): it will never update the %s; train longer "
                             "or make that phase more frequent", phase.name, phase.every, key,
-                            steps, self.epochs, len(self.dataset) // self.global_batch,
+                            steps, epochs, len(self.dataset) // self.global_batch,
                             phase.updates)
 
     def _rng_state(self) -> dict[str, Any]:
