@@ -88,6 +88,9 @@ SMALLEST: dict[str, tuple[list[str], str]] = {
          *flags("--set", "data.download=false", "data.limit=32", "train.batch_size=8",
                 "train.num_critic_steps=2", "train.max_images=null", *TINY_GAN)],
         r"in-process epoch [\d.]+ s wall / [\d.]+ s CPU; pipeline cycle [\d.]+ s wall"),
+    "serve_load.py": (
+        ["--requests", "24", "--clients", "3", "--width", "4"],
+        r"3 clients +[\d.]+ requests/s +p50 +[\d.]+ ms +p99 +[\d.]+ ms +errors 0"),
     "startup.py": (
         ["--repeat", "1", "--skip-pipeline"],
         r"train --dry-run +[\d.]+ .*\n.*generate -n 1 +[\d.]+"),

@@ -27,6 +27,7 @@ from fastapi_offline import FastAPIOffline
 
 from facegan import __version__
 from facegan.conditions import ConditionError
+from facegan.serve.batching import Batcher
 from facegan.serve.images import latent_noise, png_base64_list, png_bytes, seeded, slerp
 from facegan.serve.models import ServedModel
 from facegan.serve.schemas import (
@@ -54,6 +55,7 @@ def create_app(models: Sequence[ServedModel], queue_limit: int = 16) -> FastAPI:
     if len(by_name) != len(models):
         raise ValueError(f"model names must differ: {[m.name for m in models]}")
     queue = WorkQueue(queue_limit)
+    batchers = {model.name: Batcher(model.run, queue) for model in models}
     page = files("facegan.serve").joinpath("static")
     index_html = page.joinpath("index.html").read_text()
     assets = {name: page.joinpath(name).read_text() for name in STATIC}
@@ -91,12 +93,21 @@ def create_app(models: Sequence[ServedModel], queue_limit: int = 16) -> FastAPI:
                       headers: dict[str, str] | None = None) -> Response:
         options = _sampling_options(model, body)
 
-        def job() -> bytes | list[str]:
-            images = model.run(z, c, **options) if options else model.run(z, c)
+        def finish(images: torch.Tensor) -> bytes | list[str]:
             return png_bytes(images, nrow) if body.format == "png" else png_base64_list(images)
 
+        def job() -> bytes | list[str]:
+            return finish(model.run(z, c, **options) if options else model.run(z, c))
+
         try:
-            result = await queue.run(job)
+            if options or model.sampling:  # a multi-step sampler: alone (see batching)
+                result = await queue.run(job)
+            else:  # with the requests that arrive while the model is busy, in one call
+                queue.admit()
+                try:
+                    result = await batchers[model.name].submit(z, c, finish)
+                finally:
+                    queue.release()
         except QueueFull:
             return JSONResponse(
                 {"detail": f"the server is busy: {queue.limit} requests are already waiting "

@@ -37,5 +37,19 @@ class WorkQueue:
         finally:
             self.pending -= 1
 
+    def admit(self) -> None:
+        """Count one request as waiting (`release` when it is answered); raise `QueueFull` at
+        once when the queue is full. For requests whose work `run_unbounded` runs in batches."""
+        if self.pending >= self.limit:
+            raise QueueFull
+        self.pending += 1
+
+    def release(self) -> None:
+        self.pending -= 1
+
+    async def run_unbounded(self, job: Callable[[], T]) -> T:
+        """Run ``job`` on the worker thread, counted by `admit` instead of here."""
+        return await asyncio.get_running_loop().run_in_executor(self._executor, job)
+
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
