@@ -36,6 +36,7 @@ class Batcher:
         self.run, self.queue, self.max_batch = run, queue, max_batch
         self.waiting: list[_Request] = []
         self.draining = False
+        self._task: asyncio.Task | None = None  # the drain running now (a strong reference)
         self.calls = 0  # model calls made (for tests and the health page)
 
     async def submit(self, z: torch.Tensor, c: torch.Tensor | None,
@@ -44,7 +45,7 @@ class Batcher:
         self.waiting.append(_Request(z, c, finish, future))
         if not self.draining:
             self.draining = True
-            asyncio.ensure_future(self._drain())
+            self._task = asyncio.ensure_future(self._drain())
         return await future
 
     async def _drain(self) -> None:
