@@ -2,6 +2,7 @@
 and `facegan evaluate` on a tiny trained run."""
 
 import json
+import logging
 
 import pytest
 import torch
@@ -80,6 +81,29 @@ def test_real_features_are_computed_once_per_dataset_and_extractor(setup, tmp_pa
     monkeypatch.undo()
     evaluator(setup, tmp_path, num_real=80).evaluate(setup[3])  # another subset: a new entry
     assert len(list((tmp_path / ".fidcache").glob("*.safetensors"))) == 2
+
+
+def test_a_cache_that_cannot_be_written_is_a_warning_not_an_error(setup, tmp_path, caplog,
+                                                                  monkeypatch):
+    import errno
+
+    from facegan.metrics import cache as cache_module
+
+    def full_disk(path, *args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the cache folder would go")
+    with caplog.at_level(logging.WARNING, logger="facegan"):
+        result = evaluator(setup, tmp_path / "blocked" / "x").evaluate(setup[3])
+    assert result.summary["fid"] > 0
+    assert "could not cache the real-image features" in caplog.text
+    caplog.clear()
+    monkeypatch.setattr(cache_module, "atomic_file", full_disk)
+    with caplog.at_level(logging.WARNING, logger="facegan"):
+        evaluator(setup, tmp_path / "full").evaluate(setup[3])
+    assert "No space left on device" in caplog.text
+    assert not list((tmp_path / "full").rglob("*.safetensors"))
 
 
 def test_too_few_samples_for_fid_is_an_error(setup, tmp_path):

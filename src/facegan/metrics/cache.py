@@ -11,16 +11,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
+import logging
 from pathlib import Path
 from typing import Any
 
 import torch
 from safetensors import safe_open
-from safetensors.torch import save_file
+from safetensors.torch import save as safetensors_bytes
+
+from facegan.runs import atomic_file
 
 # /2: data.limit keeps a seeded (stratified) subset, no longer the first N images
 CACHE_FORMAT = "facegan.real-features/2"
+log = logging.getLogger(__name__)
 
 
 def cache_file(cache_dir: Path, identity: dict[str, Any]) -> Path:
@@ -39,10 +42,19 @@ def load_cached(path: Path) -> torch.Tensor | None:
         return None
 
 
-def store(path: Path, features: torch.Tensor, identity: dict[str, Any]) -> None:
-    """Write atomically (temporary name, then rename) so readers never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    save_file({"features": features.contiguous()}, str(tmp),
-              metadata={"identity": json.dumps(identity, sort_keys=True, default=str)})
-    os.replace(tmp, path)
+def store(path: Path, features: torch.Tensor, identity: dict[str, Any]) -> bool:
+    """Write atomically (`facegan.runs.atomic_file`) so readers never see half a file; True
+    when stored. The cache only saves time: a full disk or a read-only folder is a warning,
+    and the features are measured again next time."""
+    data = safetensors_bytes({"features": features.contiguous()},
+                             metadata={"identity": json.dumps(identity, sort_keys=True,
+                                                              default=str)})
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_file(path) as tmp:
+            tmp.write_bytes(data)
+    except OSError as exc:
+        log.warning("could not cache the real-image features in %s (%s); they will be "
+                    "measured again next time", path, exc.strerror or exc)
+        return False
+    return True

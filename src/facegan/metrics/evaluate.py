@@ -136,8 +136,7 @@ class GeneratorEvaluator:
                                    lambda x: {"features": self.extractor(x)},
                                    desc="real images", progress=self.settings.progress
                                    )["features"]
-                if path:
-                    cache.store(path, features, identity)
+                if path and cache.store(path, features, identity):
                     log.info("cached real-image features in %s", path)
             else:
                 log.info("real-image features from the cache %s", path)
