@@ -10,7 +10,6 @@ dimension, the SHA-256 of its weights file and how it resizes images. Extractors
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ from torch import nn
 from facegan.config import config_dataclass
 from facegan.datainfo import DataInfo
 from facegan.registry import FEATURE_EXTRACTORS
+from facegan.runs import file_sha256
 
 
 @config_dataclass
@@ -61,14 +61,6 @@ def build_feature_extractor(cfg: FeaturesConfig, info: DataInfo,
     """Build the extractor ``cfg.name`` names, for images described by ``info``."""
     extractor = FEATURE_EXTRACTORS.get(cfg.name).builder(cfg, info, Path(features_root))
     return extractor.eval().requires_grad_(False)
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with Path(path).open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def to_uint8(images: torch.Tensor) -> torch.Tensor:

@@ -37,7 +37,6 @@ class Batcher:
         self.waiting: list[_Request] = []
         self.draining = False
         self._task: asyncio.Task | None = None  # the drain running now (a strong reference)
-        self.calls = 0  # model calls made (for tests and the health page)
 
     async def submit(self, z: torch.Tensor, c: torch.Tensor | None,
                      finish: Callable[[torch.Tensor], Any]) -> Any:
@@ -79,7 +78,6 @@ class Batcher:
         conditions = [request.c for request in batch]
         c = None if conditions[0] is None else torch.cat(conditions)
         images = self.run(z, c)
-        self.calls += 1
         answers, start = [], 0
         for request in batch:
             answers.append(request.finish(images[start:start + len(request.z)]))

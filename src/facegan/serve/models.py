@@ -20,6 +20,7 @@ from facegan.errors import FaceganError, first_line
 from facegan.export import META_KEY, require_onnx
 from facegan.methods.base import SamplingModel
 from facegan.methods.io import build_sampler, load_model_dir
+from facegan.runs import file_sha256
 from facegan.sampling import resolve_generator_dir
 
 Backend = Literal["pytorch", "onnx"]
@@ -102,14 +103,6 @@ def weights_fingerprint(model: SamplingModel, meta: dict[str, Any]) -> str:
     return digest.hexdigest()
 
 
-def file_fingerprint(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as file:
-        for block in iter(lambda: file.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def onnx_model(name: str, path: Path) -> ServedModel:
     """Serve a file written by ``facegan export --format onnx`` with onnxruntime."""
     require_onnx()
@@ -137,7 +130,7 @@ def onnx_model(name: str, path: Path) -> ServedModel:
         return torch.from_numpy(session.run(None, feeds)[0])
 
     conditional = bool(meta.get("conditional", True))
-    fingerprint = file_fingerprint(path)
+    fingerprint = file_sha256(path)
     if meta.get("sampler", {"name": "gan"})["name"] != "gan":
         return _onnx_multi_step(name, meta, call, conditional, fingerprint)
 
