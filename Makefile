@@ -6,7 +6,7 @@ ARGS ?=
 
 .PHONY: help install compile test build clean_target clean_venv train_mnist
 .PHONY: synthfaces train_synthfaces train_mnist_acgan train_celeb_faces train_anime_faces
-.PHONY: train_mnist_ddpm train_synthfaces_ddpm
+.PHONY: train_mnist_ddpm train_synthfaces_ddpm train_synthfaces_embedding
 .PHONY: pipeline_train_mnist pipeline_train_animeFaces pipeline_train_celebFaces
 
 help:
@@ -19,6 +19,7 @@ help:
 	@echo "make train_anime_faces  train the hair/eye-colour ACGAN on anime faces"
 	@echo "make train_mnist_ddpm   train a digit-conditional DDPM (diffusion) on MNIST"
 	@echo "make train_synthfaces_ddpm  offline face demo: attribute-conditional DDPM on SynthFaces"
+	@echo "make train_synthfaces_embedding  identity judge, then G(z, identity) on SynthFaces, scored"
 	@echo "make pipeline_train_mnist  the MNIST recipe as a pipeline: 3 fresh processes"
 	@echo "make pipeline_train_animeFaces  anime ACGAN as a pipeline: EPOCHS (150) fresh processes"
 	@echo "make pipeline_train_celebFaces  CelebA 64 px likewise (EPOCHS=, PIPELINE=)"
@@ -74,6 +75,11 @@ train_mnist_ddpm:
 
 train_synthfaces_ddpm:
 	$(BIN)/facegan train configs/synthfaces_ddpm.yaml $(ARGS)
+
+train_synthfaces_embedding:
+	$(BIN)/facegan features train configs/synthfaces_embedding.yaml
+	$(BIN)/facegan train configs/synthfaces_embedding.yaml $(ARGS)
+	$(BIN)/facegan evaluate models/SynthFacesID/Embedding_GAN --metrics id
 
 # Pipelines: one fresh process per epoch; edit the config or pipeline file while they run.
 EPOCHS ?= 150

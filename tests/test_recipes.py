@@ -24,15 +24,18 @@ RECIPES = {
     "faces128_embedding.yaml": ("embedding_folder", "resnet", "embedding"),
     "synthfaces_dcgan.yaml": ("synthfaces", "dcgan", "wgan_gp"),
     "synthfaces_acgan.yaml": ("synthfaces", "dcgan", "acgan"),
+    "synthfaces_embedding.yaml": ("synthfaces", "dcgan", "embedding"),
     "mnist_ddpm.yaml": ("mnist", "unet", "ddpm"),
     "synthfaces_ddpm.yaml": ("synthfaces", "unet", "ddpm"),
     "celeba64_ddpm.yaml": ("celeba", "unet", "ddpm"),
     "faces128_embedding_ddpm.yaml": ("embedding_folder", "unet", "ddpm"),
+    "synthfaces_embedding_ddpm.yaml": ("synthfaces", "unet", "ddpm"),
 }
 
 
 # millions of denoiser parameters, as the diffusion recipes' comments state them
-PARAMETERS = {"mnist_ddpm.yaml": 1.1, "synthfaces_ddpm.yaml": 1.1, "celeba64_ddpm.yaml": 26.6,
+PARAMETERS = {"mnist_ddpm.yaml": 1.1, "synthfaces_ddpm.yaml": 1.1,
+              "synthfaces_embedding_ddpm.yaml": 1.1, "celeba64_ddpm.yaml": 26.6,
               "faces128_embedding_ddpm.yaml": 29.1}
 
 
@@ -79,6 +82,7 @@ def test_mnist_recipe_is_the_issue_s_wgan_gp_and_its_image_budget_ends_it(images
     ("synthfaces_ddpm.yaml", DataInfo("SynthFaces", 32, 3, tuple("abcde"), "multilabel")),
     ("celeba64_ddpm.yaml", DataInfo("CelebA", 64, 3)),
     ("faces128_embedding_ddpm.yaml", DataInfo("Faces128", 128, 3, (), "embedding", 128)),
+    ("synthfaces_embedding_ddpm.yaml", DataInfo("SynthFacesID", 32, 3, (), "embedding", 39)),
 ])
 def test_diffusion_recipes_build_their_denoiser_for_their_data(recipe, info):
     pytest.importorskip("diffusers")

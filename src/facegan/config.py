@@ -113,12 +113,15 @@ class EvalConfig:
     metrics: tuple[Literal["fid", "kid", "pr", "acc", "id"], ...] = ("fid",)
     features: str = "classifier"  # feature extractor: inception, classifier or face
     features_weights: str | None = None  # None: the extractor's default place
+    # reads identities for id: face (dlib, real photos) or synthfaces_identity (SynthFaces);
+    # None: features when it is one of those, else the one for the data
+    embedder: str | None = None
     num_samples: Count = 1000  # generated images per evaluation
     num_real: Count | None = None  # None: as many as num_samples (at most the dataset)
     batch_size: Count = 64
     # keep saved_models/best/ by this result (None: do not keep a best generator)
     best_metric: Literal["fid", "kid", "precision", "recall", "accuracy",
-                         "identity_similarity"] | None = "fid"
+                         "identity_similarity", "identity_score"] | None = "fid"
 
 
 @dataclass(frozen=True)

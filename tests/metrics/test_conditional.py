@@ -131,9 +131,14 @@ def identity(perfect: bool) -> dict:
                                                               progress=False),
                                 embedder=embed).evaluate(
                                     as_model(EmbeddingGenerator(perfect), "embedding"))
-    (record,) = result.records
+    record, score, verification = result.records
     assert record["condition"] == "embedding" and record["num_real"] == 64
-    return record
+    assert (score["metric"], verification["metric"]) == ("identity_score",
+                                                         "identity_verification")
+    # the requests are the embedder's reading of the real photos: those read back perfectly
+    assert record["ceiling"] == pytest.approx(1.0) and abs(record["floor"]) < 0.15
+    assert verification["real_verification"] == 1.0
+    return {**record, "score": score["value"], "verification": verification["value"]}
 
 
 def test_identity_similarity_perfect_vs_random_generator():
@@ -141,8 +146,10 @@ def test_identity_similarity_perfect_vs_random_generator():
     assert perfect["value"] == pytest.approx(1.0)
     assert abs(perfect["baseline"]) < 0.15  # unrelated random faces: near orthogonal
     assert perfect["gap"] == pytest.approx(perfect["value"] - perfect["baseline"])
+    assert perfect["score"] == pytest.approx(1.0) and perfect["verification"] == 1.0
     random = identity(perfect=False)
     assert abs(random["value"]) < 0.15 and abs(random["value"] - random["baseline"]) < 0.15
+    assert abs(random["score"]) < 0.2 and random["verification"] == pytest.approx(0.5, abs=0.15)
 
 
 def test_scores_refuse_generators_of_the_wrong_kind():
@@ -152,7 +159,7 @@ def test_scores_refuse_generators_of_the_wrong_kind():
                            classifier=ColumnClassifier("class"),
                            embedder=embed).evaluate(
                                as_model(EmbeddingGenerator(True), "embedding"))
-    with pytest.raises(FaceganError, match="id needs a face embedder"):
+    with pytest.raises(FaceganError, match="id needs an embedder that reads identities"):
         GeneratorEvaluator(dataset("class"), EvalSettings(metrics=("id",), progress=False))
 
 

@@ -175,5 +175,7 @@ def test_cli_evaluate_id_on_an_embedding_conditioned_resnet_run_needs_no_conditi
         main(["evaluate", str(run_dir), "--metrics", "id", "--features", "face",
               "--num-samples", "4", "--json", str(out), "--no-progress"])
     assert exit_code.value.code == 0, capsys.readouterr().err
-    (result,) = json.loads(out.read_text())["results"]
-    assert result["metric"] == "identity_similarity" and -1 <= result["value"] <= 1
+    similarity, score, verification = json.loads(out.read_text())["results"]
+    assert similarity["metric"] == "identity_similarity" and -1 <= similarity["value"] <= 1
+    assert score["metric"] == "identity_score" and score["features"] == "face"
+    assert 0 <= verification["value"] <= 1 and 0.5 <= verification["real_verification"] <= 1

@@ -71,7 +71,8 @@ _register_data_commands()
 
 
 
-features_app = typer.Typer(help="Feature extractors for evaluation (train the classifier).",
+features_app = typer.Typer(help="Feature extractors for evaluation (train the classifier or "
+                                 "the SynthFaces identity extractor).",
                             no_args_is_help=True)
 app.add_typer(features_app, name="features")
 
@@ -85,15 +86,19 @@ def features_train(
     feature_dim: Annotated[int, typer.Option(min=1, help="Feature dimension (FID needs more "
                                                          "images than this).")] = 128,
     out: Annotated[Optional[Path], typer.Option(help="Output folder (default models/<Dataset>/"
-                                                     "features/classifier).")] = None,
+                                                     "features/classifier or "
+                                                     "synthfaces_identity).")] = None,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
 ) -> None:
-    """Train the `classifier` feature extractor on a config's labelled dataset."""
+    """Train the `classifier` on a config's labelled dataset, or the `synthfaces_identity`
+    extractor when its labels are SynthFaces identity vectors (data.identity_embedding)."""
     from facegan.config import load_config
     from facegan.metrics.classifier_training import train_classifier
 
     report = train_classifier(load_config(config, overrides or []), out_dir=out, epochs=epochs,
                               width=width, feature_dim=feature_dim, progress=progress)
-    typer.echo(f"classifier: validation accuracy {report.validation_accuracy:.4f} on "
+    score = ("mean cosine of read and true identities" if report.kind != "classifier"
+             else "validation accuracy")
+    typer.echo(f"{report.kind}: {score} {report.validation_accuracy:.4f} on "
                f"{report.num_validation} held-out images ({report.num_train} trained on, "
                f"{report.seconds:.0f} s); saved to {report.directory}")

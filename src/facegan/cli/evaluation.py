@@ -17,7 +17,7 @@ def evaluate(
     metrics: Annotated[str, typer.Option(help="Comma-separated: fid, kid, pr, acc, id.")]
     = "fid,kid,pr",
     features: Annotated[str, typer.Option(help="Feature extractor: classifier, inception, "
-                                               "face.")] = "classifier",
+                                               "face, synthfaces_identity.")] = "classifier",
     num_samples: Annotated[int, typer.Option(min=1, help="Generated images.")] = 1000,
     num_real: Annotated[Optional[int], typer.Option(min=1, help="Real images (default: as many "
                                                                 "as --num-samples).")] = None,
@@ -30,7 +30,9 @@ def evaluate(
         help="Classifier folder (default models/<Dataset>/features/classifier).")] = None,
     face_models: Annotated[Optional[Path], typer.Option(
         help="Folder with dlib's .dat models (default: face-recognition-models).")] = None,
-    embedder: Annotated[str, typer.Option(help="Extractor embedding faces for id.")] = "face",
+    embedder: Annotated[Optional[str], typer.Option(
+        help="Extractor reading identities for id: face or synthfaces_identity (default: "
+             "--features when it is one, else the one for the data).")] = None,
     condition: Annotated[str, typer.Option(help="c passed to the generator: auto, none, "
                                                 "labels, embedding.")] = "auto",
     config: Annotated[Optional[Path], typer.Option(help="Config for the real data (default: "

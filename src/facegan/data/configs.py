@@ -71,7 +71,11 @@ class SynthFacesConfig:
     seed: Seed = 0
     # None: every image a new person; K: image i is person i % K
     num_identities: Count | None = None
+    images_per_identity: Count | None = None  # K: images i*K .. i*K+K-1 show person i
     attributes: tuple[str, ...] = ()  # labels, e.g. [Smiling, Eyeglasses] or [hair_color]
+    # labels: each image's identity vector (facegan.data.synthfaces_identity) instead of
+    # attributes, the condition of embedding-conditioned recipes
+    identity_embedding: bool = False
     channels: Literal[1, 3] = 3  # 3: RGB, 1: grayscale
     hflip: bool = False
     cache: bool = True

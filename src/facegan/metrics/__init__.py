@@ -1,6 +1,11 @@
 """Evaluation: feature extractors by name, FID/KID, precision/recall, conditional scores."""
 
-from facegan.metrics import classifier, face, inception  # noqa: F401  (register extractors)
+from facegan.metrics import (  # noqa: F401  (register extractors)
+    classifier,
+    face,
+    identity,
+    inception,
+)
 from facegan.metrics.evaluate import EvalResult, EvalSettings, GeneratorEvaluator
 from facegan.metrics.extractors import FeatureExtractor, FeaturesConfig, build_feature_extractor
 

@@ -39,13 +39,15 @@ class ClassifierSpec:
     channels: int
     image_size: int
     label_names: tuple[str, ...]
-    label_kind: Literal["class", "multilabel"]
+    label_kind: Literal["class", "multilabel", "embedding"]
     width: int = 16
     feature_dim: int = 128
+    embedding_dim: int = 0  # "embedding": the length of the vectors it regresses
 
     @property
     def num_labels(self) -> int:
-        return len(self.label_names)
+        """Outputs of the head: classes, attributes or embedding entries."""
+        return self.embedding_dim if self.label_kind == "embedding" else len(self.label_names)
 
 
 class FeatureClassifier(nn.Module):
@@ -94,19 +96,22 @@ def save_classifier(directory: Path, model: FeatureClassifier, spec: ClassifierS
         info.write_text(json.dumps(meta, indent=2) + "\n")
 
 
-def load_classifier(directory: Path) -> tuple[FeatureClassifier, ClassifierSpec, dict[str, Any]]:
+def load_classifier(directory: Path, *, what: str = "classifier",
+                    example: str = "configs/mnist_wgan_gp.yaml",
+                    ) -> tuple[FeatureClassifier, ClassifierSpec, dict[str, Any]]:
     directory = Path(directory)
     if directory.is_file():
         directory = directory.parent
     if not (directory / WEIGHTS).is_file() or not (directory / META).is_file():
-        raise FaceganError(f"no trained classifier in {directory}; train one with "
-                           "`facegan features train CONFIG` (e.g. configs/mnist_wgan_gp.yaml)")
+        raise FaceganError(f"no trained {what} in {directory}; train one with "
+                           f"`facegan features train CONFIG` (e.g. {example})")
     meta = json.loads((directory / META).read_text())
     if meta.get("format") != FORMAT:
         raise FaceganError(f"{directory / META} is not a facegan classifier description")
     spec = ClassifierSpec(channels=meta["channels"], image_size=meta["image_size"],
                           label_names=tuple(meta["label_names"]), label_kind=meta["label_kind"],
-                          width=meta["width"], feature_dim=meta["feature_dim"])
+                          width=meta["width"], feature_dim=meta["feature_dim"],
+                          embedding_dim=meta.get("embedding_dim", 0))
     model = FeatureClassifier(spec)
     model.load_state_dict(load_file(str(directory / WEIGHTS)))
     return model.eval(), spec, meta
@@ -116,12 +121,14 @@ class ClassifierFeatures(FeatureExtractor):
     """The trained classifier as a measuring instrument; resizes to the size it was trained at."""
 
     name = "classifier"
+    what, example = "classifier", "configs/mnist_wgan_gp.yaml"  # for the "not trained" error
 
     def __init__(self, directory: Path, info: DataInfo) -> None:
         super().__init__()
-        self.model, self.spec, self.meta = load_classifier(directory)
+        self.model, self.spec, self.meta = load_classifier(directory, what=self.what,
+                                                           example=self.example)
         if info.channels != self.spec.channels:
-            raise FaceganError(f"the classifier in {directory} was trained on "
+            raise FaceganError(f"the {self.what} in {directory} was trained on "
                                f"{self.spec.channels}-channel images, these have "
                                f"{info.channels}; train one on this dataset with "
                                "`facegan features train CONFIG`")

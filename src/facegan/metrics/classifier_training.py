@@ -27,6 +27,7 @@ from facegan.metrics.classifier import (
     default_classifier_dir,
     save_classifier,
 )
+from facegan.metrics.identity import default_identity_dir
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,7 @@ class ClassifierReport:
     num_train: int
     num_validation: int
     seconds: float
+    kind: str = "classifier"  # or "identity extractor"
 
 
 def features_root_for(config: Config) -> Path:
@@ -48,14 +50,30 @@ def features_root_for(config: Config) -> Path:
 def labelled_loss(logits: torch.Tensor, labels: torch.Tensor, kind: str) -> torch.Tensor:
     if kind == "class":
         return F.cross_entropy(logits, labels)
+    if kind == "embedding":  # a regression of the standardised identity vector
+        return F.mse_loss(logits, labels)
     return F.binary_cross_entropy_with_logits(logits, labels.float())
 
 
 def count_correct(logits: torch.Tensor, labels: torch.Tensor, kind: str) -> float:
-    """Correct predictions: per image for classes, per (image, attribute) for multi-hot."""
+    """Correct predictions: per image for classes, per (image, attribute) for multi-hot; for
+    embeddings the sum of the cosines between read and true vectors."""
     if kind == "class":
         return float((logits.argmax(1) == labels).sum())
+    if kind == "embedding":
+        return float(F.cosine_similarity(logits, labels, dim=1).sum())
     return float(((logits > 0) == (labels > 0.5)).float().mean(1).sum())
+
+
+def _check_labels(config: Config, info) -> None:
+    if info.label_kind == "embedding" and config.data.name != "synthfaces":
+        raise FaceganError(f"dataset {info.name!r} is labelled with face embeddings: real "
+                           "faces are measured with dlib's descriptor (--features face), and "
+                           "`features train` makes the classifier or, for synthfaces with "
+                           "identity_embedding, the synthfaces_identity extractor")
+    if info.label_kind == "none" or (info.label_kind != "embedding" and not info.label_names):
+        raise FaceganError(f"dataset {info.name!r} has no labels; the classifier features need "
+                           "a labelled dataset (or use --features inception)")
 
 
 def train_classifier(config: Config, *, out_dir: Path | None = None, epochs: int = 3,
@@ -63,14 +81,14 @@ def train_classifier(config: Config, *, out_dir: Path | None = None, epochs: int
                      feature_dim: int = 128,
                      validation_fraction: float = 0.1, seed: int = 0,
                      progress: bool = True) -> ClassifierReport:
-    """Train on ``config.data`` and save to ``out_dir`` (default
-    ``models/<Dataset>/features/classifier``)."""
+    """Train on ``config.data`` and save to ``out_dir``. Class or attribute labels make the
+    ``classifier`` (default ``models/<Dataset>/features/classifier``); SynthFaces identity
+    vectors make the ``synthfaces_identity`` extractor (``.../features/synthfaces_identity``),
+    whose "accuracy" is the mean held-out cosine between read and true identities."""
     start = time.perf_counter()
     dataset = build_dataset(config.data)
     info = dataset.info
-    if info.label_kind not in ("class", "multilabel") or not info.label_names:
-        raise FaceganError(f"dataset {info.name!r} has no labels; the classifier features need "
-                           "a labelled dataset (or use --features inception)")
+    _check_labels(config, info)
     n = len(dataset)
     num_val = max(1, int(round(n * validation_fraction)))
     if n - num_val < 2:
@@ -80,7 +98,7 @@ def train_classifier(config: Config, *, out_dir: Path | None = None, epochs: int
     train_set, val_set = Subset(dataset, order[num_val:]), Subset(dataset, order[:num_val])
     spec = ClassifierSpec(channels=info.channels, image_size=info.image_size,
                           label_names=info.label_names, label_kind=info.label_kind, width=width,
-                          feature_dim=feature_dim)
+                          feature_dim=feature_dim, embedding_dim=info.embedding_dim)
     torch.manual_seed(seed)
     model = FeatureClassifier(spec)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
@@ -94,14 +112,18 @@ def train_classifier(config: Config, *, out_dir: Path | None = None, epochs: int
             labelled_loss(model(images), labels, spec.label_kind).backward()
             optimizer.step()
     accuracy = evaluate_classifier(model, val_set, spec.label_kind, batch_size)
-    directory = Path(out_dir) if out_dir else default_classifier_dir(features_root_for(config))
+    regressor = spec.label_kind == "embedding"
+    default_dir = default_identity_dir if regressor else default_classifier_dir
+    directory = Path(out_dir) if out_dir else default_dir(features_root_for(config))
+    score = {"validation_cosine" if regressor else "validation_accuracy": round(accuracy, 5)}
     save_classifier(directory, model, spec, dataset=info.name, data=dataclasses.asdict(config.data),
                     epochs=epochs, num_train=len(train_set), num_validation=len(val_set),
-                    validation_accuracy=round(accuracy, 5), seed=seed)
+                    seed=seed, **score)
     seconds = time.perf_counter() - start
-    log.debug("classifier: validation accuracy %.4f on %d images; saved to %s", accuracy,
-             len(val_set), directory)
-    return ClassifierReport(directory, accuracy, len(train_set), len(val_set), seconds)
+    log.debug("%s: validation score %.4f on %d images; saved to %s", spec.label_kind,
+              accuracy, len(val_set), directory)
+    return ClassifierReport(directory, accuracy, len(train_set), len(val_set), seconds,
+                            "identity extractor" if regressor else "classifier")
 
 
 @torch.no_grad()

@@ -2,12 +2,14 @@
 
 - Conditional accuracy (label-conditioned generators): does a classifier trained on real data
   see the requested class / attributes in the generated image?
-- Identity similarity (embedding-conditioned generators): is the generated face the person whose
-  embedding conditioned it? Compared with unrelated pairs, the similarity a generator would get
-  by ignoring its condition.
+- Identity scores (embedding-conditioned generators): is the generated face the person whose
+  embedding conditioned it? Put on the scale that real photos set: as recognisable as the real
+  photo of that person (1), or as a stranger (0); see `IdentityScores`.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
@@ -40,14 +42,84 @@ def conditional_accuracy(logits: torch.Tensor, requested: torch.Tensor, kind: st
     raise FaceganError(f"conditional accuracy needs class or multi-label data, not {kind!r}")
 
 
-def identity_similarity(conditioning: torch.Tensor,
-                        generated: torch.Tensor) -> tuple[float, float]:
-    """Mean cosine similarity of each conditioning embedding ``(N, D)`` with the embedding of
-    the face generated from it ``(N, D)``, and the same for unrelated pairs (image i against
-    the embedding that conditioned image i+1): the baseline a generator ignoring ``c`` gets."""
-    if len(conditioning) < 2:
-        raise FaceganError("identity similarity needs at least 2 generated images (one to "
-                           "compare, one as the unrelated baseline); raise --num-samples")
-    matched = F.cosine_similarity(conditioning, generated, dim=1)
-    unrelated = F.cosine_similarity(conditioning.roll(1, dims=0), generated, dim=1)
-    return float(matched.mean()), float(unrelated.mean())
+UNRELATED_SHIFTS = 16  # unrelated pairs per image: i against requests i+1 .. i+16
+
+
+@dataclass(frozen=True)
+class IdentityScores:
+    """How well generated faces show the requested people, on the scale that real photos set.
+
+    Cosines between a requested identity and the one the extractor reads from an image:
+    ``similarity`` for generated faces, ``ceiling`` for the real photos those requests came
+    from, ``floor`` for real photos against other people's requests. ``score`` = (similarity -
+    floor) / (ceiling - floor): 1 when generated faces read back as well as the real photos,
+    0 when they read back as well as a stranger. ``threshold`` best separates the real same-
+    person pairs from the unrelated ones (balanced accuracy ``real_verification``); at it,
+    ``verification`` is the balanced accuracy of the generated pairs (matched accepted,
+    unrelated refused); 0.5 is chance.
+    """
+
+    similarity: float
+    baseline: float  # generated faces against other people's requests
+    ceiling: float
+    floor: float
+    score: float
+    threshold: float
+    real_verification: float
+    verification: float
+
+
+def unrelated_cosines(requested: torch.Tensor, read: torch.Tensor) -> torch.Tensor:
+    """Cosines of ``read[i]`` with ``requested[i + k]`` for k = 1 .. UNRELATED_SHIFTS (mod N),
+    leaving out pairs whose requests are the same person (identical vectors)."""
+    values = []
+    for shift in range(1, min(UNRELATED_SHIFTS, len(requested) - 1) + 1):
+        other = requested.roll(-shift, dims=0)
+        different = (other != requested).any(dim=1)
+        values.append(F.cosine_similarity(other, read, dim=1)[different])
+    return torch.cat(values)
+
+
+def best_threshold(same: torch.Tensor, unrelated: torch.Tensor) -> tuple[float, float]:
+    """The cosine threshold (accept ``>=``) with the best balanced accuracy between same-person
+    and unrelated pairs, and that accuracy."""
+    same_sorted, unrelated_sorted = same.sort().values, unrelated.sort().values
+    candidates = torch.cat([same_sorted, unrelated_sorted, torch.tensor([float("inf")])])
+    accepted = 1 - torch.searchsorted(same_sorted, candidates).float() / len(same)
+    refused = torch.searchsorted(unrelated_sorted, candidates).float() / len(unrelated)
+    balanced = (accepted + refused) / 2
+    best = int(balanced.argmax())
+    return float(candidates[best]), float(balanced[best])
+
+
+def identity_scores(requested: torch.Tensor, real_read: torch.Tensor,
+                    generated_read: torch.Tensor) -> IdentityScores:
+    """Scores of generated faces: row i of ``requested (N, D)`` is the identity asked for,
+    ``real_read (N, D)`` the extractor's reading of the real photo it came from,
+    ``generated_read (N, D)`` its reading of the face generated for it."""
+    if len(requested) < 2:
+        raise FaceganError("identity scores need at least 2 generated images (one to compare, "
+                           "one as the unrelated baseline); raise --num-samples")
+    if requested.shape != generated_read.shape or requested.shape != real_read.shape:
+        raise FaceganError(f"the requested identities are {requested.shape[-1]}-d but "
+                           f"the extractor reads {generated_read.shape[-1]}-d ones; "
+                           "measure with the extractor of the data's embeddings (--embedder)")
+    requested, real_read, generated_read = (t.float() for t in (requested, real_read,
+                                                                 generated_read))
+    real_same = F.cosine_similarity(requested, real_read, dim=1)
+    real_unrelated = unrelated_cosines(requested, real_read)
+    generated_same = F.cosine_similarity(requested, generated_read, dim=1)
+    generated_unrelated = unrelated_cosines(requested, generated_read)
+    if len(real_unrelated) == 0:
+        raise FaceganError("identity scores need requests for at least 2 different people; "
+                           "raise --num-samples")
+    ceiling, floor = float(real_same.mean()), float(real_unrelated.mean())
+    similarity = float(generated_same.mean())
+    span = ceiling - floor
+    threshold, real_verification = best_threshold(real_same, real_unrelated)
+    verification = (float((generated_same >= threshold).float().mean())
+                    + float((generated_unrelated < threshold).float().mean())) / 2
+    return IdentityScores(
+        similarity=similarity, baseline=float(generated_unrelated.mean()), ceiling=ceiling,
+        floor=floor, score=(similarity - floor) / span if span > 1e-6 else float("nan"),
+        threshold=threshold, real_verification=real_verification, verification=verification)

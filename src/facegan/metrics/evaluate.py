@@ -6,8 +6,10 @@ record that says what it was measured with (extractor, weights hash, resize, ima
 split, seed), so numbers from different runs can be compared honestly.
 
 Metric names: ``fid``, ``kid``, ``pr`` (precision and recall) on the extractor's features;
-``acc`` (conditional accuracy, needs the ``classifier``); ``id`` (identity similarity, needs an
-embedder such as the ``face`` extractor and an embedding-conditioned generator).
+``acc`` (conditional accuracy, needs the ``classifier``); ``id`` (identity scores of an
+embedding-conditioned generator, `IdentityScores`: needs an embedder that reads identities in the
+space of the data's embeddings, the ``face`` extractor for dlib descriptors or
+``synthfaces_identity`` for SynthFaces identity vectors).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from facegan.conditions import drawn_labels
 from facegan.errors import FaceganError
 from facegan.methods.base import SamplingModel
 from facegan.metrics import cache
-from facegan.metrics.conditional import conditional_accuracy, identity_similarity
+from facegan.metrics.conditional import conditional_accuracy, identity_scores
 from facegan.metrics.distances import KID_SUBSETS, frechet_distance, kernel_distance
 from facegan.metrics.extractors import FeatureExtractor
 from facegan.metrics.precision_recall import DEFAULT_K, precision_recall
@@ -106,12 +108,14 @@ class GeneratorEvaluator:
             raise FaceganError("acc needs the classifier: train it with `facegan features "
                                "train CONFIG`")
         if "id" in metrics and embedder is None:
-            raise FaceganError("id needs a face embedder (e.g. --features face)")
+            raise FaceganError("id needs an embedder that reads identities (--embedder face or "
+                               "synthfaces_identity)")
         if settings.num_samples < 1:
             raise FaceganError(f"--num-samples must be at least 1 (got {settings.num_samples})")
         self.num_real = settings.num_real or min(settings.num_samples, len(dataset))
         self._real_features: torch.Tensor | None = None
-        self._embeddings: torch.Tensor | None = None
+        self._embeddings: torch.Tensor | None = None  # requested identities (N, D)
+        self._real_read: torch.Tensor | None = None  # the embedder's reading of their photos
         for instrument in (extractor, classifier, embedder):
             if isinstance(instrument, nn.Module):
                 instrument.to(self.device).eval()
@@ -163,10 +167,15 @@ class GeneratorEvaluator:
             raise FaceganError("id scores embedding-conditioned generators, but this generator "
                                f"is conditioned on {kind!r}; drop id or pass --condition "
                                "embedding")
-        if kind == "embedding" and self.embedder is None:
-            raise FaceganError("an embedding-conditioned generator needs an embedder to make "
-                               "its conditions (e.g. --features face)")
+        if kind == "embedding" and self.embedder is None and not self._labelled_embeddings:
+            raise FaceganError("this data has no embedding labels, so an embedding-conditioned "
+                               "generator needs an embedder to make its conditions (e.g. "
+                               "--embedder face)")
         return kind
+
+    @property
+    def _labelled_embeddings(self) -> bool:
+        return self.info.label_kind == "embedding"
 
     def conditions(self, kind: str, n: int) -> torch.Tensor | None:
         """The ``c`` of each generated image; the same every call (kept for the next epoch)."""
@@ -175,15 +184,27 @@ class GeneratorEvaluator:
             return drawn_labels(self.dataset, n, seed)
         if kind == "embedding":
             if self._embeddings is None:
-                picks = torch.randint(len(self.dataset), (n,),
-                                      generator=torch.Generator().manual_seed(seed)).tolist()
-                images = (x.to(self.device) for x, _ in
-                          real_batches(self.dataset, picks, self.settings.batch_size))
-                self._embeddings = collect(images, n, lambda x: {"embedding": self.embedder(x)},
-                                           desc="conditioning embeddings",
-                                           progress=self.settings.progress)["embedding"]
+                self._draw_embeddings(n, seed)
             return self._embeddings
         return None
+
+    def _draw_embeddings(self, n: int, seed: int) -> None:
+        """Requests are the embedding labels of ``n`` real photos drawn with replacement (what
+        the generator was trained on); on data without them, the embedder's reading of those
+        photos. The reading is taken when id needs it, as the real photos' ceiling."""
+        if self._labelled_embeddings:
+            self._embeddings = drawn_labels(self.dataset, n, seed).float()  # (n, D)
+            if "id" not in self.settings.metrics:
+                return
+        picks = torch.randint(len(self.dataset), (n,),
+                              generator=torch.Generator().manual_seed(seed)).tolist()
+        images = (x.to(self.device) for x, _ in
+                  real_batches(self.dataset, picks, self.settings.batch_size))
+        self._real_read = collect(images, n, lambda x: {"embedding": self.embedder(x)},
+                                  desc="real photos of the requested identities",
+                                  progress=self.settings.progress)["embedding"]
+        if self._embeddings is None:
+            self._embeddings = self._real_read
 
     # -- the evaluation ---------------------------------------------------------------------
 
@@ -258,11 +279,18 @@ class GeneratorEvaluator:
                             **describe_instrument(self.classifier, "classifier"),
                             "num_real": 0})
         if "id" in metrics:
-            matched, baseline = identity_similarity(conditions, fake["embedding"])
-            records.append({"metric": "identity_similarity", "value": matched,
-                            "baseline": baseline, "gap": matched - baseline,
-                            **describe_instrument(self.embedder, "embedder"),
-                            "num_real": len(conditions)})
+            scores = identity_scores(conditions, self._real_read, fake["embedding"])
+            embedder = {**describe_instrument(self.embedder, "embedder"),
+                        "num_real": len(conditions)}
+            records.append({"metric": "identity_similarity", "value": scores.similarity,
+                            "baseline": scores.baseline,
+                            "gap": scores.similarity - scores.baseline,
+                            "ceiling": scores.ceiling, "floor": scores.floor, **embedder})
+            records.append({"metric": "identity_score", "value": scores.score,
+                            "ceiling": scores.ceiling, "floor": scores.floor, **embedder})
+            records.append({"metric": "identity_verification", "value": scores.verification,
+                            "threshold": scores.threshold,
+                            "real_verification": scores.real_verification, **embedder})
         return records
 
 
@@ -275,6 +303,10 @@ def format_table(result: EvalResult) -> str:
             value += f" ± {r['std']:.4f}"
         if "baseline" in r:
             value += f" (unrelated {r['baseline']:.4f})"
+        if r["metric"] == "identity_score":
+            value += f" (real photos {r['ceiling']:.4f}, strangers {r['floor']:.4f})"
+        if "real_verification" in r:
+            value += f" (real photos {r['real_verification']:.4f} at cos >= {r['threshold']:.3f})"
         rows.append((r["metric"], value, str(r.get("features", "")), str(r["num_real"]),
                      str(r["num_generated"])))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]

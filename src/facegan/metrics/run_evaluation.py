@@ -21,6 +21,7 @@ from facegan.methods.base import SamplingModel
 from facegan.methods.io import load_model_dir
 from facegan.metrics.evaluate import EvalResult, EvalSettings, GeneratorEvaluator
 from facegan.metrics.extractors import FeaturesConfig, build_feature_extractor
+from facegan.metrics.identity import choose_embedder
 from facegan.runs import RunDir
 from facegan.sampling import resolve_generator_dir
 
@@ -57,12 +58,13 @@ def load_run_config(generator_dir: Path, config_path: Path | None,
 
 def evaluate_path(path: Path, settings: EvalSettings, *, features: str = "classifier",
                   inception_weights: Path | None = None, classifier: Path | None = None,
-                  face_models: Path | None = None, embedder: str = "face",
+                  face_models: Path | None = None, embedder: str | None = None,
                   config_path: Path | None = None, overrides: list[str] | None = None,
                   use_cache: bool = True, device: str = "cpu",
                   sampling: dict[str, Any] | None = None) -> EvalResult:
     """Evaluate the saved model at ``path``; ``sampling`` sets a diffusion model's options
-    (``steps``, ``guidance``; None keeps its own)."""
+    (``steps``, ``guidance``; None keeps its own); ``embedder`` None picks the identity reader
+    for ``id`` (`choose_embedder`)."""
     if device == "cuda" and not torch.cuda.is_available():
         raise FaceganError("--device cuda but no CUDA device is available; use --device cpu")
     generator_dir = resolve_generator_dir(Path(path))
@@ -88,12 +90,13 @@ def evaluate_path(path: Path, settings: EvalSettings, *, features: str = "classi
         return built[name]
 
     metrics = settings.metrics
+    reads_conditions = _wants_embedding(settings, model) and info.label_kind != "embedding"
     result = GeneratorEvaluator(
         dataset, settings,
         extractor=instrument(features) if {"fid", "kid", "pr"} & set(metrics) else None,
         classifier=instrument("classifier") if "acc" in metrics else None,
-        embedder=instrument(embedder) if "id" in metrics or _wants_embedding(settings, model)
-        else None,
+        embedder=instrument(choose_embedder(config.data, features, embedder))
+        if "id" in metrics or reads_conditions else None,
         split=getattr(config.data, "split", None),
         data_identity=dataclasses.asdict(config.data),
         cache_dir=dataset_dir / CACHE_DIR if use_cache else None,

@@ -30,6 +30,7 @@ from facegan.metrics.evaluate import (
     parse_metrics,
 )
 from facegan.metrics.extractors import FeaturesConfig, build_feature_extractor
+from facegan.metrics.identity import choose_embedder
 from facegan.runs import RunDir, atomic_directory
 from facegan.training.checkpoint import Counters
 from facegan.training.stats import StatsReporter
@@ -38,7 +39,8 @@ log = logging.getLogger(__name__)
 
 BEST_RECORD = "best.json"
 PRODUCES = {"fid": ("fid",), "kid": ("kid",), "pr": ("precision", "recall"),
-            "acc": ("accuracy",), "id": ("identity_similarity",)}
+            "acc": ("accuracy",),
+            "id": ("identity_similarity", "identity_score", "identity_verification")}
 
 
 class TrainingEvaluator:
@@ -66,8 +68,10 @@ class TrainingEvaluator:
         if "acc" in metrics:
             classifier = extractor if ec.features == "classifier" else build("classifier")
         embedder = None
-        if "id" in metrics:
-            embedder = extractor if ec.features == "face" else build("face")
+        name = choose_embedder(config.data, ec.features, ec.embedder)
+        if "id" in metrics or (info.label_kind != "embedding"
+                               and getattr(model.condition, "kind", None) == "embedding"):
+            embedder = extractor if ec.features == name else build(name)
         settings = EvalSettings(metrics=metrics, num_samples=ec.num_samples,
                                 num_real=ec.num_real, batch_size=ec.batch_size,
                                 seed=config.run.seed, progress=progress)
