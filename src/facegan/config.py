@@ -34,6 +34,10 @@ LearningRate = Annotated[float, Field(gt=0, le=1)]
 Weight = Annotated[float, Field(ge=0)]  # a loss or penalty weight (0: off), a guidance scale
 Beta = Annotated[float, Field(ge=0, lt=1)]  # Adam betas
 Probability = Annotated[float, Field(gt=0, le=1)]
+# How a value moves from its start to its end over training (learning rates, penalty weights;
+# facegan.methods.base.scheduled_value), and that end as a fraction of the start.
+ScheduleShape = Literal["constant", "linear", "cosine"]
+FinalFraction = Annotated[float, Field(ge=0, le=1)]
 
 
 def config_dataclass(cls: type) -> type:
@@ -68,12 +72,19 @@ class TrainConfig:
     # lets one recipe train a fixed amount whatever the dataset size: few epochs of a big set,
     # many of a small one.
     max_images: Count | None = None
+    # Stop after the step at which the run has trained this many minutes (summed over resumes;
+    # None: no limit); with epochs and max_images, whichever comes first ends the run.
+    max_minutes: Annotated[float, Field(gt=0)] | None = None
     batch_size: Count = 64  # per process: under torchrun the global batch is this x processes
     num_critic_steps: Count = 1  # discriminator steps per generator step
     g_lr: LearningRate = 1e-4
     d_lr: LearningRate = 1e-4
     g_betas: tuple[Beta, Beta] = (0.0, 0.9)
     d_betas: tuple[Beta, Beta] = (0.0, 0.9)
+    # Every optimizer's learning rate over the planned run (train.epochs, or fewer where
+    # train.max_images ends it first), from its configured rate to lr_final_fraction of it.
+    lr_schedule: ScheduleShape = "constant"
+    lr_final_fraction: FinalFraction = 0.0
     device: Literal["auto", "cpu", "cuda"] = "auto"
     num_workers: Annotated[int, Field(ge=0, le=256)] = 0
     # EMA of the generator's weights, used for samples and saved generators; 0 = off. The

@@ -15,6 +15,7 @@ seeded by the starting noise when the caller gives none.
 from __future__ import annotations
 
 import contextlib
+import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -51,6 +52,23 @@ class StepContext:
 
     rng: BatchRandom  # every random draw of the step comes from it (checkpointed)
     grad_scale: torch.Tensor | None = None  # the fp16 loss scale of this phase's optimizer
+    # steps done / steps planned, in [0, 1]: a method anneals its own weights from it
+    # (`scheduled_value`), so the trainer needs to know none of them
+    progress: float = 0.0
+
+
+def scheduled_value(start: float, final_fraction: float, shape: str, progress: float) -> float:
+    """A value at ``progress`` in [0, 1] of training, moving from ``start`` to
+    ``start * final_fraction`` along ``shape``: ``constant`` (always ``start``), ``linear``, or
+    ``cosine`` (half a cosine period: slow at both ends)."""
+    final = start * final_fraction
+    if shape == "constant":
+        return start
+    if shape == "linear":
+        return start + (final - start) * progress
+    if shape == "cosine":
+        return final + (start - final) * (1 + math.cos(math.pi * progress)) / 2
+    raise ValueError(f"unknown schedule shape {shape!r}")
 
 
 @dataclass(frozen=True)

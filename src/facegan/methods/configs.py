@@ -9,7 +9,15 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from facegan.config import Beta, Count, Probability, Weight, config_dataclass
+from facegan.config import (
+    Beta,
+    Count,
+    FinalFraction,
+    Probability,
+    ScheduleShape,
+    Weight,
+    config_dataclass,
+)
 from facegan.registry import OBJECTIVES
 
 
@@ -20,6 +28,10 @@ class ObjectiveConfig:
     name: str = ""
     r1_gamma: Weight = 0.0  # R1 weight gamma (the penalty is gamma / 2 * E||grad D(real)||^2)
     r1_every: Count = 16  # R1 runs on every r1_every-th batch ("lazy regularisation")
+    # the penalty weights (r1_gamma, and rpgan's r2_gamma) over the planned run, from their
+    # value to gamma_final_fraction of it (R3GAN anneals gamma tenfold: cosine, 0.1)
+    gamma_schedule: ScheduleShape = "constant"
+    gamma_final_fraction: FinalFraction = 0.1
 
 
 @config_dataclass
@@ -36,6 +48,17 @@ class HingeConfig(ObjectiveConfig):
 @config_dataclass
 class LSGANConfig(ObjectiveConfig):
     name: str = "lsgan"
+
+
+@config_dataclass
+class RpGANConfig(ObjectiveConfig):
+    """The relativistic pairing GAN with R1 and R2 (Huang et al. 2024, R3GAN). R3GAN uses one
+    gamma for both, every step (r1_every = r2_every = 1); as in every objective, a penalty is
+    off until its gamma is set."""
+
+    name: str = "rpgan"
+    r2_gamma: Weight = 0.0  # R2 weight (gamma / 2 * E||grad D(fake)||^2)
+    r2_every: Count = 16  # R2 runs on every r2_every-th batch, scaled by it as R1
 
 
 @config_dataclass
@@ -94,6 +117,7 @@ class DDPMConfig:
 OBJECTIVES.declare("dcgan", config=DCGANObjectiveConfig, module="facegan.methods.gan.objectives")
 OBJECTIVES.declare("hinge", config=HingeConfig, module="facegan.methods.gan.objectives")
 OBJECTIVES.declare("lsgan", config=LSGANConfig, module="facegan.methods.gan.objectives")
+OBJECTIVES.declare("rpgan", config=RpGANConfig, module="facegan.methods.gan.objectives")
 OBJECTIVES.declare("wgan_gp", config=WGANGPConfig, module="facegan.methods.gan.objectives")
 OBJECTIVES.declare("acgan", config=ACGANConfig, module="facegan.methods.gan.objectives")
 OBJECTIVES.declare("wacgan", config=WACGANConfig, module="facegan.methods.gan.objectives")

@@ -25,6 +25,9 @@ class DCGANConfig:
     max_width_multiplier: Count = 8
     g_norm: Norm = "batch"
     d_norm: Norm = "none"
+    # spectral norm (Miyato et al. 2018) on every layer of the discriminator, its head too:
+    # a Lipschitz bound for losses without a gradient penalty (hinge, non-saturating)
+    d_spectral_norm: bool = False
     g_condition: GCondition = "none"  # how labels enter the generator (none: unconditional)
     d_condition: DCondition = "none"  # how the discriminator sees labels: projection or aux
     condition_dim: Count = 32  # size of the learned label embedding (g_condition: embedding)

@@ -5,7 +5,8 @@ doubles the resolution per block; the discriminator mirrors it down to a 4x4 map
 features feed a linear score (a 4x4 convolution to one channel, written as a linear layer so
 the conditioning heads of `facegan.models.conditioning` can share the features).
 Used as the critic of WGAN-GP with ``d_norm: none`` or ``layer`` (batch norm would couple the
-samples that the gradient penalty treats independently).
+samples that the gradient penalty treats independently); ``d_spectral_norm`` bounds it for the
+hinge and non-saturating losses instead.
 """
 
 from __future__ import annotations
@@ -85,6 +86,10 @@ class DCGANDiscriminator(nn.Module):
         self.net = nn.Sequential(*layers, nn.Flatten())  # (N, C, H, W) -> (N, width * 4 * 4)
         self.head = DiscriminatorHead(widths[-1] * 16, cfg.d_condition, info)
         self.apply(dcgan_init)
+        if cfg.d_spectral_norm:  # after the initialisation, which cannot reach into it
+            weighted = (nn.Conv2d, nn.Linear, nn.Embedding)
+            for module in [m for m in self.modules() if isinstance(m, weighted)]:
+                nn.utils.parametrizations.spectral_norm(module)
 
     def forward(self, x: torch.Tensor, c: torch.Tensor | None = None):
         """``(N, C, H, W)`` -> logits ``(N,)``, or a DiscriminatorOutput with an aux head."""

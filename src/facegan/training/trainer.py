@@ -22,7 +22,6 @@ alone writes files and runs the end-of-epoch callbacks while the others wait.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import random
 import shutil
@@ -36,7 +35,7 @@ import torch
 from tqdm import tqdm
 
 from facegan.conditions import fixed_conditions, label_grid_columns
-from facegan.config import Config, config_from_dict, read_yaml
+from facegan.config import Config
 from facegan.data.base import build_dataset
 from facegan.data.batches import training_batches
 from facegan.errors import FaceganError
@@ -44,6 +43,7 @@ from facegan.methods.base import Batch, SamplingModel, StepContext, build_method
 from facegan.methods.io import save_model
 from facegan.randomness import BatchRandom
 from facegan.runs import RunDir, atomic_directory, atomic_write_text
+from facegan.training.budget import Budget, set_learning_rates
 from facegan.training.callbacks import EpochContext, build_callbacks
 from facegan.training.checkpoint import (
     CheckpointError,
@@ -59,6 +59,7 @@ from facegan.training.epochs import epoch_batches, planned_epochs
 from facegan.training.guard import NonFiniteError, check_losses, check_record, check_weights
 from facegan.training.interrupt import StopRequest
 from facegan.training.precision import MixedPrecision, check_precision
+from facegan.training.run_setup import check_run_dir, create_run
 from facegan.training.stats import (
     JsonlSink,
     StatsReporter,
@@ -89,12 +90,15 @@ def resolve_device(name: str) -> torch.device:
 
 class Trainer:
     def __init__(self, config: Config, *, resume: bool = False, progress: bool | None = None,
-                 final_epoch: int | None = None):
+                 final_epoch: int | None = None,
+                 clock: Callable[[], float] = time.perf_counter):
         """``final_epoch``: the last epoch of the whole training when this trainer runs only a
         part of it (a pipeline cycle); callbacks that run every K epochs and at the last one
-        count to it."""
+        count to it, and so do the schedules. ``clock``: seconds, for the training time (the
+        metrics' ``time``, ``train.max_minutes``)."""
         self.config = config
         self.final_epoch = final_epoch
+        self.clock = clock
         self.dist = DistributedInfo.from_env()
         self.run = RunDir.for_config(config)
         self.device = self.dist.device(resolve_device(config.train.device))
@@ -104,7 +108,8 @@ class Trainer:
         self.group = ProcessGroup(self.dist, self.device, config.train.dist_timeout)
         # the main process checks the run directory (before loading data: fail fast) and
         # tells the others whether the run resumes
-        resume = self.group.broadcast(self._check_run_dir(resume) if self.dist.is_main else None)
+        resume = self.group.broadcast(check_run_dir(self.run, config, resume)
+                                      if self.dist.is_main else None)
 
         torch.manual_seed(self.seed)  # weight initialisation, the same in every process
         if not self.dist.is_main:  # the main process builds a missing data cache first
@@ -120,6 +125,9 @@ class Trainer:
                                f"batch of {self.global_batch}; lower train.batch_size")
         self.images_per_epoch = len(self.dataset) // self.global_batch * self.global_batch
         self.epochs = planned_epochs(train.epochs, train.max_images, self.images_per_epoch)
+        self.budget = Budget(
+            planned_epochs(final_epoch or train.epochs, train.max_images, self.images_per_epoch),
+            len(self.dataset) // self.global_batch, train.max_images, train.max_minutes)
         self._build_method()
         self._warn_of_phases_that_never_run()
         if self.dist.rank:  # torch's own generator (dropout) differs between processes
@@ -142,26 +150,10 @@ class Trainer:
         if resume:
             self._resume()
         elif self.dist.is_main:
-            self._create_run()
-
-    def _create_run(self) -> None:
-        """The run directory and its first files. Where that fails (a full disk, no
-        permission), the folders made for it are removed again, so that the same command can
-        simply be run once more, rather than finding a run to --resume."""
-        path = self.run.path
-        made = [p for p in (*reversed(path.parents), path) if not p.exists()]
-        try:
-            self.run.create()
-            atomic_write_text(self.run.config_file, self.config.to_yaml())
-            for callback in self.callbacks:
-                callback.on_run_created(self.epoch_context())
-        except OSError:
-            if made and made[-1] == path:  # the run directory is this process's alone
-                shutil.rmtree(path, ignore_errors=True)
-            for parent in reversed(made[:-1]):  # the parents only when nothing else is in them
-                with contextlib.suppress(OSError):
-                    parent.rmdir()
-            raise
+            def first_files() -> None:
+                for callback in self.callbacks:
+                    callback.on_run_created(self.epoch_context())
+            create_run(self.run, config, first_files)
 
     def _build_method(self) -> None:
         """The method, its networks on the device, one Adam per network, the EMA it asks for."""
@@ -218,34 +210,6 @@ class Trainer:
 
     # -- setup -------------------------------------------------------------------------------
 
-    def _check_run_dir(self, resume: bool) -> bool:
-        """Whether the run resumes. A run stopped before its first checkpoint (killed during
-        its first epoch) starts again from step 0, its files moved aside."""
-        if not resume:
-            self.run.check_new()
-            return False
-        if list_checkpoints(self.run.saved_models):
-            self._check_resumable()
-            return True
-        if not self.run.config_file.is_file():
-            raise FaceganError(f"nothing to resume in {self.run.path}: no checkpoint found; "
-                               "start the run without --resume")
-        aside = self.run.path.with_name(
-            f"{self.run.path.name}.before-restart-{time.strftime('%Y%m%d-%H%M%S')}")
-        self.run.path.rename(aside)
-        log.warning("%s has no checkpoint (it stopped before its first one): starting it again "
-                    "from step 0; its files are in %s", self.run.path, aside)
-        return False
-
-    def _check_resumable(self) -> None:
-        saved = config_from_dict(read_yaml(self.run.config_file))
-        for section in ("model", "objective"):
-            if getattr(saved, section) != getattr(self.config, section):
-                raise FaceganError(
-                    f"--resume: the {section} section differs from the run's config.yaml "
-                    f"({self.run.config_file}); the architecture comes from the checkpoint, so "
-                    "keep it as it was, or start a new run with --set run.name=<new name>")
-
     def _resume(self) -> None:
         """Restore the newest checkpoint that loads, saying which were skipped and why."""
         checkpoints = list_checkpoints(self.run.saved_models)
@@ -275,10 +239,12 @@ class Trainer:
         self.counters, state = load_checkpoint(
             checkpoint, networks=self.networks, optimizers=self.optimizers,
             averages=self.averages)
-        for name, spec in self.method.optimizers().items():
-            for group in self.optimizers[name].param_groups:  # the config wins: users lower
-                group["lr"], group["betas"] = spec.lr, spec.betas  # the rates to resume a
-                # diverged run
+        specs = self.method.optimizers()  # the config wins: users lower the rates to resume
+        for name, spec in specs.items():  # a diverged run
+            for group in self.optimizers[name].param_groups:
+                group["betas"] = spec.betas
+        set_learning_rates(self.optimizers, specs, self.config.train,
+                           self.budget.progress(self.counters.step))
         self.precision.load_state_dict(state["grad_scalers"])
         rng = state["rng"]
         saved_world = rng.get("world_size", 1)
@@ -331,8 +297,9 @@ class Trainer:
     # -- the loop ----------------------------------------------------------------------------
 
     def fit(self) -> TrainResult:
-        """Train until ``train.epochs`` (or ``train.max_images``), a stop signal, or a
-        divergence, which raises a `FaceganError` after restoring the last good checkpoint."""
+        """Train until ``train.epochs`` (or ``train.max_images``, ``train.max_minutes``), a stop
+        signal, or a divergence, which raises a `FaceganError` after restoring the last good
+        checkpoint."""
         sinks = self.sinks
         sinks.clear()
         if self.dist.is_main:
@@ -343,16 +310,20 @@ class Trainer:
                 sinks.append(WandbSink(self.run.path, self.config.to_dict(),
                                        self.config.log.wandb_project))
         self.reporter = StatsReporter(list(sinks))
-        self._clock = time.perf_counter() - self.counters.elapsed
+        self._started = self.clock() - self.counters.elapsed
         self._last_flushed_step = self.counters.step
         try:
             with StopRequest() as stop:
-                stopped = self._train_epochs(stop)
+                stopped_by = self._train_epochs(stop)
                 # every process stops together, also those the signal did not reach
-                reason = (stop.signal_name or "a stop in another process") if stopped else None
-                if stopped and self.dist.is_main:
-                    log.warning("%s: saved %s; continue with --resume", reason,
-                                self.last_checkpoint)
+                reason = None
+                if stopped_by == "signal":
+                    reason = stop.signal_name or "a stop in another process"
+                    if self.dist.is_main:
+                        log.warning("%s: saved %s; continue with --resume", reason,
+                                    self.last_checkpoint)
+                elif stopped_by == "time" and self.dist.is_main:
+                    log.info("%s", self.budget.time_message(self.counters))
             return TrainResult(self.run.path, self.counters, self.last_checkpoint, reason,
                                self.dist.is_main)
         except NonFiniteError as problem:
@@ -373,18 +344,21 @@ class Trainer:
                 f"{self.counters.epoch}, step {self.counters.step}); lower the learning rates "
                 f"and continue with --resume {lower}")
 
-    def _train_epochs(self, stop: StopRequest) -> bool:
-        """Run epochs from the counters on; True when stopped by a signal."""
+    def _train_epochs(self, stop: StopRequest) -> str | None:
+        """Run epochs from the counters on; say why when stopped before they ran out:
+        ``"signal"`` or ``"time"`` (``train.max_minutes``)."""
         train, c = self.config.train, self.counters
         rank, size = self.dist.rank, train.batch_size
-        while c.epoch < train.epochs and not self._image_budget_spent():
+        while c.epoch < train.epochs and not self.budget.images_spent(c.images_seen):
+            if self._out_of_time():  # a resumed run whose budget was already spent
+                return "time"
             batches = epoch_batches(len(self.dataset), self.global_batch, self.seed, c.epoch)
             mine = [batch[rank * size:(rank + 1) * size] for batch in batches]
             loader = training_batches(self.dataset, mine[c.batch_in_epoch:],
                                       device=self.device, random=self.random,
                                       num_workers=train.num_workers,
                                       memory_format=self.memory_format, seed=self.seed)
-            stopping = False
+            stopping = None
             with tqdm(total=len(batches), initial=c.batch_in_epoch, unit="batch",
                       desc=f"epoch {c.epoch + 1}/{self.final_epoch or self.epochs}", leave=False,
                       disable=not (self.progress and self.dist.is_main)) as bar:
@@ -393,27 +367,45 @@ class Trainer:
                     c.batch_in_epoch += 1
                     c.step += 1
                     c.images_seen += self.global_batch
+                    set_learning_rates(self.optimizers, self.method.optimizers(), train,
+                                       self.budget.progress(c.step))
                     bar.update()
                     if c.step % self.config.log.every == 0:
                         self._flush_stats(bar)
                     # every process stops at the same step; on a GPU checked at log lines
                     # only, since agreeing costs a host sync
                     if self.check_each_step or c.step % self.config.log.every == 0:
-                        stopping = self.group.any(stop.requested)
+                        stopping = self._stop_reason(stop)
                     if stopping:
                         break
-            if stopping:
+            # a time budget spent in an epoch's last step lets the epoch end as usual
+            if stopping == "signal" or (stopping and c.batch_in_epoch < len(batches)):
                 self._flush_stats(None)
                 self._save()
-                return True
+                return stopping
             c.epoch += 1
             c.batch_in_epoch = 0
             self._end_epoch()
-        return False
+            if stopping:
+                return stopping
+        return None
 
-    def _image_budget_spent(self) -> bool:
-        budget = self.config.train.max_images
-        return budget is not None and self.counters.images_seen >= budget
+    def _stop_reason(self, stop: StopRequest) -> str | None:
+        """``"signal"``, ``"time"`` or None, the same in every process."""
+        if self.group.any(stop.requested):
+            return "signal"
+        return "time" if self._out_of_time() else None
+
+    def _out_of_time(self) -> bool:
+        """Whether ``train.max_minutes`` is spent, agreed by every process (their clocks
+        differ a little)."""
+        if self.budget.max_minutes is None:  # the same config everywhere: all skip agreeing
+            return False
+        return self.group.any(self.budget.time_spent(self._elapsed()))
+
+    def _elapsed(self) -> float:
+        """Training seconds so far, summed over resumes."""
+        return self.clock() - self._started
 
     def _step(self, batch: Batch) -> None:
         index = self.counters.step + 1
@@ -425,7 +417,8 @@ class Trainer:
                 module.requires_grad_(name == phase.updates)
             optimizer = self.optimizers[phase.updates]
             optimizer.zero_grad(set_to_none=True)
-            step = StepContext(self.random, self.precision.grad_scale(phase.updates))
+            step = StepContext(self.random, self.precision.grad_scale(phase.updates),
+                               progress=self.budget.progress(self.counters.step))
             with self.precision.autocast():
                 outputs = self.method.compute(phase, self.networks, batch, step)
             values = self.group.mean(outputs)  # the global batch's, in every process
@@ -458,7 +451,7 @@ class Trainer:
 
     def _flush_stats(self, bar: tqdm | None) -> None:
         c = self.counters
-        c.elapsed = time.perf_counter() - self._clock
+        c.elapsed = self._elapsed()
         epoch = c.epoch + 1 if c.batch_in_epoch else c.epoch  # at an epoch's end: that epoch
         record = self.reporter.flush(step=c.step, epoch=epoch, images_seen=c.images_seen,
                                      time=round(c.elapsed, 3))
@@ -504,7 +497,7 @@ class Trainer:
             {**self.networks, **{f"EMA {name}": m for name, m in self.averages.items()}},
             self.counters.step))
         states = self.group.gather_objects(self._rng_state())
-        self.counters.elapsed = time.perf_counter() - self._clock
+        self.counters.elapsed = self._elapsed()
         if self.dist.is_main:
             rng_state = {**states[0], "world_size": self.dist.world_size,
                          "other_ranks": states[1:]}

@@ -31,6 +31,9 @@ CASES = [
     ("dcgan", {"r1_gamma": 1.0, "r1_every": 2, "real_label": 0.9}, UNLABELLED_INFO,
      UNCONDITIONAL),
     ("hinge", {}, CLASS_INFO, PROJECTION),
+    ("rpgan", {"r1_gamma": 0.05, "r2_gamma": 0.05, "r1_every": 1, "r2_every": 1,
+               "gamma_schedule": "cosine"}, UNLABELLED_INFO, UNCONDITIONAL),
+    ("rpgan", {"r2_gamma": 1.0, "r2_every": 1}, CLASS_INFO, PROJECTION),
     ("wgan_gp", {}, MULTILABEL_INFO, PROJECTION),
     ("acgan", {}, CLASS_INFO, AUX),
     ("acgan", {"r1_gamma": 10.0}, MULTILABEL_INFO, AUX),
@@ -84,8 +87,9 @@ def test_one_training_step_changes_the_weights_and_gives_finite_losses(
                              BatchRandom.seeded(0))
     assert all(math.isfinite(v) for v in outputs.values()), outputs
     assert {"discriminator/loss", "generator/loss"} <= outputs.keys()
-    if settings.get("r1_gamma"):
-        assert outputs["r1/penalty"] > 0
+    for penalty in ("r1", "r2"):
+        if settings.get(f"{penalty}_gamma"):
+            assert outputs[f"{penalty}/penalty"] > 0
     if conditioning is AUX:
         for key in ("discriminator/aux_real", "discriminator/aux_fake",
                     "discriminator/aux_accuracy", "generator/aux", "generator/aux_accuracy"):

@@ -1,8 +1,8 @@
 """Loss and penalty functions: pure functions of critic scores (logits) or of a critic.
 
 Scores are ``(N,)`` tensors, one per image. Penalties take ``(critic, real, fake, cond)`` (R1:
-``(critic, real, cond)``) and receive their randomness as an argument, so they are
-deterministic given their inputs.
+``(critic, real, cond)``, R2: ``(critic, fake, cond)``) and receive their randomness as an
+argument, so they are deterministic given their inputs.
 """
 
 from __future__ import annotations
@@ -131,6 +131,27 @@ def r1_penalty(critic: Critic, real: torch.Tensor, cond: torch.Tensor | None = N
     real = real.detach().requires_grad_(True)
     grad = critic_input_gradient(critic(real, cond), real, grad_scale)
     return grad.flatten(1).pow(2).sum(1).mean()
+
+
+def r2_penalty(critic: Critic, fake: torch.Tensor, cond: torch.Tensor | None = None, *,
+               grad_scale: torch.Tensor | None = None) -> torch.Tensor:
+    """R2: R1's E[||grad_x D(x)||^2] on generated images ``(N, C, H, W)`` (detached: it trains
+    the critic only). R3GAN (Huang et al. 2024) needs both for RpGAN to converge locally."""
+    return r1_penalty(critic, fake, cond, grad_scale=grad_scale)
+
+
+def rpgan_discriminator_loss(real_logits: torch.Tensor,
+                             fake_logits: torch.Tensor) -> torch.Tensor:
+    """Relativistic pairing (Jolicoeur-Martineau 2019; Huang et al. 2024): each real image
+    against its paired fake, ``E[softplus(D(fake_i) - D(real_i))]``, i.e.
+    -log sigmoid(D(real_i) - D(fake_i))."""
+    return F.softplus(fake_logits - real_logits).mean()
+
+
+def rpgan_generator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
+    """The generator side: ``E[softplus(D(real_i) - D(fake_i))]``; it needs the real scores
+    too (as constants: only the fakes carry the generator's gradient)."""
+    return F.softplus(real_logits - fake_logits).mean()
 
 
 def auxiliary_classifier_loss(aux_logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:

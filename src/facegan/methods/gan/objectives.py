@@ -13,7 +13,8 @@ drawn for the batch's real labels in a random order (`facegan.conditions.shuffle
 
 Every objective can add R1 (``r1_gamma > 0``) as its own lazy phase that runs on every
 ``r1_every``-th batch, scaled by ``r1_every`` as in StyleGAN2 so its strength does not depend
-on the interval.
+on the interval; ``rpgan`` adds R2 (``r2_gamma``, ``r2_every``) the same way. The penalty
+weights follow ``gamma_schedule`` over the training's progress (`StepContext.progress`).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from facegan.methods.base import (
     Phase,
     SamplingModel,
     StepContext,
+    scheduled_value,
 )
 from facegan.methods.configs import (  # noqa: F401
     ACGANConfig,
@@ -44,6 +46,7 @@ from facegan.methods.configs import (  # noqa: F401
     HingeConfig,
     LSGANConfig,
     ObjectiveConfig,
+    RpGANConfig,
     WACGANConfig,
     WGANGPConfig,
 )
@@ -85,16 +88,20 @@ class GANObjective(Method):
         self.diffaugment = train.diffaugment
         self.ema = (EMASpec("generator", train.ema_decay, train.ema_rampup)
                     if train.ema_decay > 0 else None)
-        self.r1_gamma, self.r1_every = cfg.r1_gamma, cfg.r1_every
+        self.gamma = {"r1": cfg.r1_gamma, "r2": getattr(cfg, "r2_gamma", 0.0)}  # by phase
+        self.gamma_schedule = cfg.gamma_schedule
+        self.gamma_final_fraction = cfg.gamma_final_fraction
         self.d_aux_weight, self.g_aux_weight = d_aux_weight, g_aux_weight
         self.d_aux_on_fake = d_aux_on_fake
         self.needs_conditional_models = needs_conditional_models or d_aux_weight is not None
         phases = [Phase("discriminator", updates="discriminator"),
                   Phase("generator", updates="generator", every=train.num_critic_steps,
                         every_key="train.num_critic_steps")]
-        if self.r1_gamma > 0:
-            phases.append(Phase("r1", updates="discriminator", every=self.r1_every,
-                                every_key="objective.r1_every"))
+        for name in ("r1", "r2"):
+            if self.gamma[name] > 0:
+                phases.append(Phase(name, updates="discriminator",
+                                    every=getattr(cfg, f"{name}_every"),
+                                    every_key=f"objective.{name}_every"))
         self.phases = tuple(phases)
 
     # -- networks ------------------------------------------------------------------------------
@@ -129,6 +136,11 @@ class GANObjective(Method):
     def generator_loss(self, fake_scores: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
 
+    def generator_adversarial_loss(self, D: Any, batch: Batch, real_c: torch.Tensor | None,
+                                   fake_scores: torch.Tensor) -> torch.Tensor:
+        """The generator's loss from the critic; most variants need only the fakes' scores."""
+        return self.generator_loss(fake_scores)
+
     # -- composition ---------------------------------------------------------------------------
 
     def compute(self, phase: Phase, networks: Mapping[str, nn.Module], batch: Batch,
@@ -140,12 +152,17 @@ class GANObjective(Method):
         conditional = getattr(G, "conditional", False)
         real_c = batch.labels if conditional else None
         if phase.name == "r1":
-            penalty = losses.r1_penalty(discriminator_scores(D), batch.real, real_c,
-                                        grad_scale=getattr(D, "grad_scale", None))
-            return {"loss": 0.5 * self.r1_gamma * self.r1_every * penalty,
-                    "penalty": penalty.detach()}
+            return self._penalty(phase, losses.r1_penalty(
+                discriminator_scores(D), batch.real, real_c,
+                grad_scale=getattr(D, "grad_scale", None)), step.progress)
         fake_c = shuffled_labels(batch.labels, rng) if conditional else None
         z = sample_latent(G, n, rng, device)
+        if phase.name == "r2":
+            with torch.no_grad():
+                fake = G(z, fake_c)
+            return self._penalty(phase, losses.r2_penalty(
+                discriminator_scores(D), fake, fake_c,
+                grad_scale=getattr(D, "grad_scale", None)), step.progress)
         if phase.updates == "discriminator":
             with torch.no_grad():
                 fake = G(z, fake_c)
@@ -162,13 +179,24 @@ class GANObjective(Method):
                 out["aux_accuracy"] = losses.auxiliary_accuracy(real_aux.detach(), real_c)
             return out
         fake_scores, fake_aux = self._split(D(G(z, fake_c), fake_c))
-        out = {"loss": self.generator_loss(fake_scores)}
+        out = {"loss": self.generator_adversarial_loss(D, batch, real_c, fake_scores)}
         if self.d_aux_weight is not None:
             aux = losses.auxiliary_classifier_loss(fake_aux, fake_c)
             out["loss"] = out["loss"] + self.g_aux_weight * aux
             out["aux"] = aux.detach()
             # How often the discriminator's classifier reads the asked-for label in a fake.
             out["aux_accuracy"] = losses.auxiliary_accuracy(fake_aux.detach(), fake_c)
+        return out
+
+    def _penalty(self, phase: Phase, penalty: torch.Tensor,
+                 progress: float) -> dict[str, torch.Tensor]:
+        """``gamma / 2 * every * penalty``: scaled by the phase's interval as in StyleGAN2, so
+        that its strength does not depend on it; gamma at ``progress`` of its schedule."""
+        gamma = scheduled_value(self.gamma[phase.name], self.gamma_final_fraction,
+                                self.gamma_schedule, progress)
+        out = {"loss": 0.5 * gamma * phase.every * penalty, "penalty": penalty.detach()}
+        if self.gamma_schedule != "constant":
+            out["gamma"] = torch.tensor(gamma, device=penalty.device)
         return out
 
     def check(self, networks: Mapping[str, nn.Module]) -> None:
@@ -211,7 +239,7 @@ def require_labels(objective: str, info: DataInfo, kinds: tuple[str, ...]) -> No
     have = "no labels" if info.label_kind == "none" else f"{info.label_kind} labels"
     raise FaceganError(f"objective {objective} needs {wanted} labels, but dataset "
                        f"{info.name!r} has {have}; use a dataset with such labels or an "
-                       "unconditional objective (dcgan, wgan_gp, hinge, lsgan)")
+                       "unconditional objective (dcgan, wgan_gp, hinge, lsgan, rpgan)")
 
 
 # -- unconditional variants -------------------------------------------------------------------
@@ -264,6 +292,26 @@ class LeastSquaresObjective(GANObjective):
 @register_objective("lsgan")
 def build_lsgan(cfg: LSGANConfig, config: Config, info: DataInfo) -> LeastSquaresObjective:
     return LeastSquaresObjective(cfg, config, info)
+
+
+class RpGANObjective(GANObjective):
+    """The relativistic pairing GAN (Huang et al. 2024): every real image is judged against
+    the fake drawn alongside it, in both phases; meant with R1 and R2 (``r1_gamma``,
+    ``r2_gamma``)."""
+
+    def discriminator_losses(self, D, batch, fake, real_c, real_scores, fake_scores, rng):
+        return {"loss": losses.rpgan_discriminator_loss(real_scores, fake_scores),
+                "real_minus_fake": (real_scores - fake_scores).mean().detach()}
+
+    def generator_adversarial_loss(self, D, batch, real_c, fake_scores):
+        with torch.no_grad():  # constants for the generator, as the paper's stop-gradient
+            real_scores, _ = self._split(D(batch.real, real_c))
+        return losses.rpgan_generator_loss(real_scores, fake_scores)
+
+
+@register_objective("rpgan")
+def build_rpgan(cfg: RpGANConfig, config: Config, info: DataInfo) -> RpGANObjective:
+    return RpGANObjective(cfg, config, info)
 
 
 class WGANGPObjective(GANObjective):
