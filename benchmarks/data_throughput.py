@@ -97,7 +97,7 @@ def step_share(recipe: Path, dataset, overrides: list[str]) -> None:
     n = cfg.train.batch_size
     per_image = 1 / training_path_rate(dataset, n, 0)
     labels = drawn_labels(dataset, n, seed=0)
-    step = sum(seconds / every for seconds, every in
+    step = sum(seconds / every for seconds, every, _ in
                phase_seconds(cfg, dataset.info, labels, steps=5).values())
     load = per_image * n
     print(f"{recipe.name:<22} batch {n:3d}: data {1000 * load:6.2f} ms, step "
