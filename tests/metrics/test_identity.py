@@ -1,5 +1,6 @@
 """Identity scores, and the SynthFaces identity extractor as the judge of embedding generators."""
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -123,7 +124,6 @@ def test_the_extractor_refuses_a_classifier_folder_and_other_embeddings(judge, t
                                            "synthfaces_embedding.yaml"):
         build_feature_extractor(FeaturesConfig(name="synthfaces_identity"), dataset.info,
                                 tmp_path)
-    import dataclasses
     other = dataclasses.replace(dataset.info, embedding_dim=128)
     with pytest.raises(FaceganError, match="reads 39-d identities, the data's are 128-d"):
         build_feature_extractor(FeaturesConfig(name="synthfaces_identity"), other,
